@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DataSource, DataSourceOptions, Logger } from 'typeorm';
+import { entities, migrations } from './entities';
+
+/**
+ * TypeORM options from a DATABASE_URL: `sqlite:PATH` (better-sqlite3) or `postgres://…`.
+ * The schema always comes from migrations; `synchronize` is never on.
+ */
+export function dataSourceOptions(databaseUrl: string, logger?: Logger): DataSourceOptions {
+  const common = { entities, migrations, synchronize: false, migrationsRun: false, logger, logging: logger ? true : false } as const;
+  if (databaseUrl.startsWith('sqlite:')) {
+    const file = databaseUrl.slice('sqlite:'.length) || './data/app.sqlite';
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: file,
+      enableWAL: true,
+      timeout: 5000,
+      prepareDatabase: (db: { function: (name: string, opts: object, fn: (s: unknown) => unknown) => void }) => {
+        // Unicode case folding, the same rule the service applies to its parameters.
+        db.function('casefold', { deterministic: true }, (s: unknown) =>
+          typeof s === 'string' ? s.toUpperCase().toLowerCase() : s,
+        );
+      },
+    };
+  }
+  return { ...common, type: 'postgres', url: databaseUrl };
+}
+
+export default new DataSource(dataSourceOptions(process.env.DATABASE_URL || 'sqlite:./data/app.sqlite'));

@@ -1,0 +1,157 @@
+import { Linker, Metaizer, Paginator, Relator, Serializer } from 'ts-japi';
+import { Graph, ResourceRecord, shownFields } from '../src/data/graph-loader';
+import { Fieldsets } from '../src/query/ast';
+import { Registry } from '../src/resources/registry';
+import { RelationshipDef, ResourceDef } from '../src/resources/types';
+
+/**
+ * ts-japi serializers built from the registry, one set per request (the fieldsets and the base
+ * URL differ per request). Relators read only the graph the loader already filled: they never
+ * query, so they cannot cause N+1 or reach outside the scope.
+ */
+
+/** What a serializer is given: an id, the attributes, and (hidden from projection) the record. */
+interface View {
+  id: string;
+  [attribute: string]: unknown;
+}
+
+const RECORD = Symbol('record');
+type Viewed = View & { [RECORD]: ResourceRecord };
+
+export interface PageLinks {
+  first?: string | null;
+  prev?: string | null;
+  next?: string | null;
+  last?: string | null;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export class DocumentSerializer {
+  private readonly serializers = new Map<string, Serializer<View>>();
+
+  constructor(
+    private readonly registry: Registry,
+    /** Absolute base of the JSON:API surface, e.g. https://host/api/v2 */
+    private readonly base: string,
+    private readonly fields: Fieldsets,
+  ) {}
+
+  selfUrl(def: ResourceDef, id: string): string {
+    return `${this.base}/${def.path}/${id}`;
+  }
+
+  view(rec: ResourceRecord): Viewed {
+    const v: Viewed = { id: rec.id, [RECORD]: rec } as Viewed;
+    const shown = shownFields(rec.def, this.fields);
+    for (const a of rec.def.attributes) if (shown.has(a.name)) v[a.name] = rec.row[a.column] ?? null;
+    return v;
+  }
+
+  private serializer(type: string): Serializer<View> {
+    let s = this.serializers.get(type);
+    if (s) return s;
+    const def = this.registry.get(type);
+    const shown = shownFields(def, this.fields);
+    const projection = Object.fromEntries(def.attributes.filter((a) => shown.has(a.name)).map((a) => [a.name, 1 as const]));
+    s = new Serializer<View>(type, {
+      version: '1.1',
+      projection,
+      linkers: { resource: new Linker<[View]>((v) => this.selfUrl(def, v.id)) },
+    });
+    this.serializers.set(type, s);
+    s.setRelators(Object.fromEntries(def.relationships.filter((r) => shown.has(r.name)).map((r) => [r.name, this.relator(def, r)])));
+    return s;
+  }
+
+  private relator(def: ResourceDef, rel: RelationshipDef): Relator<View, View> {
+    const linkage = (v: View) => (v as Viewed)[RECORD].linkage.get(rel.name);
+    return new Relator<View, View>(
+      async (v) => {
+        const link = linkage(v);
+        if (!link || link.kind === 'restricted') return undefined;
+        if (link.kind === 'to-one') return link.id === null ? null : { id: link.id };
+        return link.ids.map((id) => ({ id }));
+      },
+      () => this.serializer(rel.target),
+      {
+        relatedName: rel.name,
+        linkers: {
+          relationship: new Linker((v: View) => `${this.selfUrl(def, v.id)}/relationships/${rel.name}`),
+          related: new Linker((v: View) => `${this.selfUrl(def, v.id)}/${rel.name}`),
+        },
+        metaizer: new Metaizer((v: View) => {
+          const link = linkage(v);
+          if (link?.kind === 'restricted') return { restricted: true };
+          if (link?.kind === 'to-many') return { count: link.ids.length };
+          return undefined as unknown as Record<string, unknown>;
+        }),
+      },
+    );
+  }
+
+  /** A primary-data document: one record, a list, or null. */
+  async document(
+    primary: ResourceRecord | ResourceRecord[] | null,
+    type: string,
+    graph: Graph | undefined,
+    options: { self: string; meta?: JsonObject; links?: PageLinks; includeRequested: boolean; resourceMeta?: JsonObject },
+  ): Promise<JsonObject> {
+    const views = primary === null ? null : Array.isArray(primary) ? primary.map((r) => this.view(r)) : this.view(primary);
+    const doc = await this.serializer(type).serialize(views as View | View[] | null, {
+      linkers: {
+        document: new Linker(() => options.self),
+        ...(options.links ? { paginator: new Paginator(() => options.links as { first: string; last: string; prev: string | null; next: string | null }) } : {}),
+      },
+      metaizers: {
+        ...(options.meta ? { document: new Metaizer(() => options.meta as Record<string, unknown>) } : {}),
+        ...(options.resourceMeta ? { resource: new Metaizer(() => options.resourceMeta as Record<string, unknown>) } : {}),
+      },
+    });
+    const out = clean(doc);
+    if (options.includeRequested && graph) {
+      const primaryKeys = new Set((Array.isArray(primary) ? primary : primary ? [primary] : []).map((r) => `${r.def.type}:${r.id}`));
+      const included: JsonObject[] = [];
+      for (const [key, rec] of graph.included) {
+        if (primaryKeys.has(key)) continue;
+        included.push(clean(await this.serializer(rec.def.type).serialize(this.view(rec))).data as JsonObject);
+      }
+      out.included = included;
+    }
+    return out;
+  }
+
+  /** A linkage document for a relationship endpoint. */
+  linkageDocument(rel: RelationshipDef, target: ResourceDef, ids: string[], ownerSelf: string, options: { meta?: JsonObject; links?: PageLinks; restricted: boolean }): JsonObject {
+    const links: JsonObject = { self: `${ownerSelf}/relationships/${rel.name}`, related: `${ownerSelf}/${rel.name}`, ...(options.links ?? {}) };
+    const doc: JsonObject = { jsonapi: { version: '1.1' }, links };
+    if (options.restricted) {
+      doc.data = null;
+      doc.meta = { restricted: true };
+      return doc;
+    }
+    doc.data = rel.kind === 'to-one' ? (ids[0] ? { type: target.type, id: ids[0] } : null) : ids.map((id) => ({ type: target.type, id }));
+    if (options.meta) doc.meta = options.meta;
+    return doc;
+  }
+}
+
+/** Plain JSON, without the empty members ts-japi leaves behind. */
+function clean(doc: unknown): JsonObject {
+  const out = JSON.parse(JSON.stringify(doc)) as JsonObject;
+  const strip = (r: JsonObject) => {
+    if (r && typeof r === 'object' && r.attributes && Object.keys(r.attributes as object).length === 0) delete r.attributes;
+    if (r && typeof r === 'object' && r.relationships) {
+      const rels = r.relationships as Record<string, JsonObject>;
+      for (const rel of Object.values(rels)) if (rel.meta && Object.keys(rel.meta as object).length === 0) delete rel.meta;
+      if (Object.keys(rels).length === 0) delete r.relationships;
+    }
+  };
+  if (Array.isArray(out.data)) out.data.forEach((r) => strip(r as JsonObject));
+  else if (out.data) strip(out.data as JsonObject);
+  if (out.links && typeof out.links === 'object') {
+    for (const [k, v] of Object.entries(out.links as JsonObject)) if (v === undefined) delete (out.links as JsonObject)[k];
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+/**
+ * Typed configuration, read from the environment and validated once at boot.
+ * Every limit the service enforces is here, with the variable that sets it.
+ */
+export interface Config {
+  port: number;
+  databaseUrl: string;
+  adminToken: string | undefined;
+  baseDomain: string | undefined;
+  reservedSubdomains: string[];
+  corsOrigins: string[];
+  trustProxy: boolean;
+  logLevel: string;
+  limits: {
+    defaultPageSize: number;
+    maxPageSize: number;
+    maxIncludeDepth: number;
+    maxBodyBytes: number;
+    flatDefaultLimit: number;
+    flatMaxLimit: number;
+  };
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min) throw new ConfigError(`${name} must be at least ${min}, got ${value}`);
+  return value;
+}
+
+function list(raw: string | undefined, fallback: string[]): string[] {
+  if (raw === undefined) return fallback;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const adminToken = env.ADMIN_TOKEN && env.ADMIN_TOKEN.length > 0 ? env.ADMIN_TOKEN : undefined;
+  if (adminToken !== undefined && adminToken.length < 32) {
+    throw new ConfigError('ADMIN_TOKEN must be at least 32 characters long');
+  }
+  const databaseUrl = env.DATABASE_URL || 'sqlite:./data/app.sqlite';
+  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
+  }
+  const maxPageSize = int(env, 'MAX_PAGE_SIZE', 100);
+  const defaultPageSize = int(env, 'DEFAULT_PAGE_SIZE', 20);
+  if (defaultPageSize > maxPageSize) {
+    throw new ConfigError('DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE');
+  }
+  const flatMaxLimit = int(env, 'FLAT_MAX_LIMIT', 1000);
+  const flatDefaultLimit = int(env, 'FLAT_DEFAULT_LIMIT', 100);
+  if (flatDefaultLimit > flatMaxLimit) {
+    throw new ConfigError('FLAT_DEFAULT_LIMIT must not exceed FLAT_MAX_LIMIT');
+  }
+  const baseDomain = env.BASE_DOMAIN ? env.BASE_DOMAIN.trim().toLowerCase().replace(/^\./, '') : undefined;
+  return {
+    port: int(env, 'PORT', 3000, 0),
+    databaseUrl,
+    adminToken,
+    baseDomain: baseDomain || undefined,
+    reservedSubdomains: list(env.RESERVED_SUBDOMAINS, ['api', 'www']).map((s) => s.toLowerCase()),
+    corsOrigins: list(env.CORS_ORIGINS, []),
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    logLevel: env.LOG_LEVEL || 'info',
+    limits: {
+      defaultPageSize,
+      maxPageSize,
+      maxIncludeDepth: int(env, 'MAX_INCLUDE_DEPTH', 4),
+      maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024),
+      flatDefaultLimit,
+      flatMaxLimit,
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import { Router } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { Config } from '../../config/config';
+import { Database } from '../../data/database';
+import { tokenSecretColumns } from '../../data/token-store';
+import { ForbiddenError, MethodNotAllowedError, NotFoundError } from '../../errors/api-error';
+import { OperationContext } from '../../operations/context';
+import { CollectionResult, linkage, list, loadVisible, related, show, SingleResult } from '../../operations/read';
+import { create, remove, update } from '../../operations/write';
+import { PageSpec, QueryContext, QuerySpec } from '../../query/ast';
+import { parseQuery, splitQuery } from '../../query/query.parser';
+import { Registry, relationship } from '../../resources/registry';
+import { ResourceDef } from '../../resources/types';
+import { Principal, RequestScope } from '../../scope/scope';
+import { DocumentSerializer, JsonObject, PageLinks } from '../../../serializers/jsonapi.serializer';
+import { parseResourceDocument } from './document.parser';
+
+/**
+ * One generic router over the registry: the URL shape decides the endpoint kind, the
+ * registry decides the type. Handlers only translate HTTP to operations and back.
+ */
+
+interface Deps {
+  readonly db: Database;
+  readonly registry: Registry;
+  readonly config: Config;
+}
+
+interface Call {
+  readonly req: Request;
+  readonly res: Response;
+  readonly ctx: OperationContext;
+  readonly rawQuery: string;
+  readonly origin: string;
+}
+
+/** Percent-encodes a query, leaving the brackets of parameter families readable. */
+export function encodeQuery(pairs: [string, string][]): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%5B/gi, '[').replace(/%5D/gi, ']').replace(/%2C/gi, ',');
+  return pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+}
+
+function rawQueryOf(req: Request): string {
+  const i = req.originalUrl.indexOf('?');
+  return i === -1 ? '' : req.originalUrl.slice(i + 1);
+}
+
+function send(call: Call, status: number, doc: JsonObject | undefined, headers: Record<string, string> = {}): void {
+  const { res } = call;
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.status(status);
+  if (doc === undefined) {
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', res.locals.mediaType as string);
+  res.send(Buffer.from(JSON.stringify(doc)));
+}
+
+/** The same URL with page[number] replaced; every other parameter kept as sent. */
+function pageUrl(call: Call, number: number): string {
+  const pairs = splitQuery(call.rawQuery).filter(([k]) => k !== 'page[number]');
+  pairs.push(['page[number]', String(number)]);
+  const path = call.req.originalUrl.split('?')[0];
+  return `${call.origin}${path}?${encodeQuery(pairs)}`;
+}
+
+function pagination(call: Call, page: PageSpec, total: number): { meta: JsonObject; links: PageLinks } {
+  if (page.mode !== 'number') throw new Error('unexpected page mode');
+  const totalPages = Math.ceil(total / page.size);
+  const last = Math.max(totalPages, 1);
+  return {
+    meta: { page: { number: page.number, size: page.size, total, totalPages } },
+    links: {
+      first: pageUrl(call, 1),
+      prev: page.number > 1 ? pageUrl(call, Math.min(page.number - 1, last)) : null,
+      next: page.number < totalPages ? pageUrl(call, page.number + 1) : null,
+      last: pageUrl(call, last),
+    },
+  };
+}
+
+export function jsonApiRouter(deps: Deps): Router {
+  const { registry, config } = deps;
+  const router = Router();
+
+  const serializer = (call: Call, spec: QuerySpec) => new DocumentSerializer(registry, `${call.origin}/api/v2`, spec.fields);
+  const selfLink = (call: Call) => `${call.origin}${call.req.originalUrl}`;
+  const query = (call: Call, def: ResourceDef, context: QueryContext) => parseQuery(registry, def, call.rawQuery, context, config.limits);
+
+  async function sendCollection(call: Call, result: CollectionResult): Promise<void> {
+    const { meta, links } = pagination(call, result.spec.page, result.total);
+    const doc = await serializer(call, result.spec).document(result.records, result.def.type, result.graph, {
+      self: selfLink(call),
+      meta,
+      links,
+      includeRequested: result.spec.include.length > 0,
+    });
+    send(call, 200, doc);
+  }
+
+  async function sendSingle(call: Call, result: SingleResult, status = 200, extra: { headers?: Record<string, string>; resourceMeta?: JsonObject } = {}): Promise<void> {
+    const doc = await serializer(call, result.spec).document(result.record, result.def.type, result.graph, {
+      self: status === 201 ? extra.headers!.Location : selfLink(call),
+      meta: result.restricted ? { restricted: true } : undefined,
+      includeRequested: result.spec.include.length > 0,
+      resourceMeta: extra.resourceMeta,
+    });
+    send(call, status, doc, extra.headers);
+  }
+
+  async function assertTarget(call: Call, def: ResourceDef, id: string): Promise<void> {
+    await call.ctx.db.read((ex) => loadVisible(ex, call.ctx, def, id, ['id']));
+  }
+
+  async function dispatch(call: Call): Promise<void> {
+    const { req } = call;
+    const segments = req.path.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    const def = registry.byPath(segments[0] ?? '');
+    if (!def || segments.length > 4) throw new NotFoundError(`No endpoint at ${req.path}.`);
+    if (def.scope.kind === 'admin-only' && (res(call).principal as Principal).role !== 'admin') {
+      throw new ForbiddenError(`Only admin tokens may use /${def.path}.`);
+    }
+    const method = req.method;
+
+    if (segments.length === 1) {
+      if (method === 'GET') return sendCollection(call, await list(call.ctx, query(call, def, 'collection')));
+      if (method === 'POST') {
+        const spec = query(call, def, 'single');
+        const input = parseResourceDocument(res(call).body, 'create');
+        const created = await create(call.ctx, def, input, def.type === 'api-token' ? { onCreate: tokenSecretColumns } : {}, (name) => `/data/attributes/${name}`);
+        const location = `${call.origin}/api/v2/${def.path}/${created.id}`;
+        return sendSingle(call, await show(call.ctx, spec, created.id), 201, { headers: { Location: location }, resourceMeta: created.meta });
+      }
+      throw new MethodNotAllowedError(method, ['GET', 'POST']);
+    }
+
+    const id = segments[1];
+    if (segments.length === 2) {
+      if (method === 'GET') return sendSingle(call, await show(call.ctx, query(call, def, 'single'), id));
+      if (method === 'PATCH') {
+        const spec = query(call, def, 'single');
+        const input = parseResourceDocument(res(call).body, 'update');
+        await update(call.ctx, def, id, input);
+        if (/\breturn=minimal\b/i.test(req.get('prefer') ?? '')) return send(call, 204, undefined, { 'Preference-Applied': 'return=minimal' });
+        return sendSingle(call, await show(call.ctx, spec, id));
+      }
+      if (method === 'DELETE') {
+        query(call, def, 'single');
+        await remove(call.ctx, def, id);
+        return send(call, 204, undefined);
+      }
+      await assertTarget(call, def, id);
+      throw new MethodNotAllowedError(method, ['GET', 'PATCH', 'DELETE']);
+    }
+
+    const isLinkage = segments.length === 4;
+    if (isLinkage && segments[2] !== 'relationships') throw new NotFoundError(`No endpoint at ${req.path}.`);
+    const rel = relationship(def, segments[isLinkage ? 3 : 2]);
+    if (!rel) throw new NotFoundError(`${def.type} has no relationship "${segments[isLinkage ? 3 : 2]}".`);
+    const target = registry.get(rel.target);
+    const context: QueryContext = rel.kind === 'to-one' ? 'single' : isLinkage ? 'linkage' : 'collection';
+    if (method !== 'GET') {
+      query(call, target, context);
+      await assertTarget(call, def, id);
+      throw new MethodNotAllowedError(method, ['GET']);
+    }
+    const spec = query(call, target, context);
+    if (!isLinkage) {
+      const result = await related(call.ctx, def, id, rel.name, spec);
+      return result.kind === 'collection' ? sendCollection(call, result) : sendSingle(call, result);
+    }
+    const result = await linkage(call.ctx, def, id, rel.name, spec);
+    const owner = `${call.origin}/api/v2/${def.path}/${id}`;
+    const paging = rel.kind === 'to-many' ? pagination(call, spec.page, result.total) : undefined;
+    const doc = serializer(call, spec).linkageDocument(rel, target, result.ids, owner, {
+      restricted: result.restricted,
+      meta: paging ? { count: result.total, ...paging.meta } : undefined,
+      links: paging?.links,
+    });
+    doc.links = { ...(doc.links as JsonObject), self: selfLink(call) };
+    send(call, 200, doc);
+  }
+
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const call: Call = {
+      req,
+      res,
+      ctx: { db: deps.db, registry, request: res.locals.scope as RequestScope },
+      rawQuery: rawQueryOf(req),
+      origin: `${req.protocol}://${req.get('host')}`,
+    };
+    dispatch(call).catch(next);
+  });
+  return router;
+}
+
+function res(call: Call): Record<string, unknown> {
+  return call.res.locals as Record<string, unknown>;
+}

@@ -1,0 +1,82 @@
+import type { NextFunction, Request, Response } from 'express';
+import { NotAcceptableError, UnsupportedMediaTypeError } from '../../errors/api-error';
+
+export const JSONAPI = 'application/vnd.api+json';
+/** The spelling used by the aleta reference document; answered in kind. */
+export const JSONAPI_ALIAS = 'application/vnd.json+api';
+
+interface MediaRange {
+  type: string;
+  params: Map<string, string>;
+}
+
+function parseMediaRange(raw: string): MediaRange {
+  const [type, ...rest] = raw.split(';');
+  const params = new Map<string, string>();
+  for (const p of rest) {
+    const eq = p.indexOf('=');
+    if (eq === -1) continue;
+    params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+  }
+  return { type: type.trim().toLowerCase(), params };
+}
+
+function isJsonApi(type: string): boolean {
+  return type === JSONAPI || type === JSONAPI_ALIAS;
+}
+
+/** Only ext and profile may modify the JSON:API media type (q is the Accept weight). */
+function onlyAllowedParams(range: MediaRange, allowQ: boolean): boolean {
+  return [...range.params.keys()].every((k) => k === 'ext' || k === 'profile' || (allowQ && k === 'q'));
+}
+
+/** Picks the response media type from Accept, or throws 406 (JSON:API 1.1 §content negotiation). */
+export function negotiateAccept(accept: string | undefined): string {
+  if (!accept || accept.trim() === '') return JSONAPI;
+  const ranges = accept.split(',').map(parseMediaRange).filter((r) => r.type !== '');
+  const jsonapi = ranges.filter((r) => isJsonApi(r.type));
+  if (jsonapi.length > 0) {
+    const usable = jsonapi.filter((r) => onlyAllowedParams(r, true) && !r.params.get('ext') && r.params.get('q') !== '0');
+    if (usable.length > 0) return usable.some((r) => r.type === JSONAPI) ? JSONAPI : JSONAPI_ALIAS;
+  }
+  const generic = ranges.some((r) => ['*/*', 'application/*', 'application/json'].includes(r.type) && r.params.get('q') !== '0');
+  if (generic) return JSONAPI;
+  throw new NotAcceptableError(`This API answers with ${JSONAPI}; the Accept header allows no usable form of it.`, { header: 'Accept' });
+}
+
+/** Checks a request body's Content-Type: JSON:API (or its alias, or none at all), with no parameters but profile. */
+export function checkContentType(contentType: string | undefined): void {
+  if (contentType === undefined || contentType.trim() === '') return;
+  const range = parseMediaRange(contentType);
+  if (!isJsonApi(range.type)) {
+    throw new UnsupportedMediaTypeError(`Request bodies must be sent as ${JSONAPI}, not ${range.type}.`, { header: 'Content-Type' });
+  }
+  if (!onlyAllowedParams(range, false)) {
+    throw new UnsupportedMediaTypeError(`${JSONAPI} takes no media type parameters other than ext and profile.`, { header: 'Content-Type' });
+  }
+  if (range.params.get('ext')) {
+    throw new UnsupportedMediaTypeError(`The extension "${range.params.get('ext')}" is not supported on this endpoint.`, { header: 'Content-Type' });
+  }
+}
+
+export function hasBody(req: Request): boolean {
+  const length = req.get('content-length');
+  return (length !== undefined && length !== '0') || req.get('transfer-encoding') !== undefined;
+}
+
+/** Picks the media type errors are answered in, before authentication (which comes first). */
+export function jsonApiMediaType(req: Request, res: Response, next: NextFunction): void {
+  try {
+    res.locals.mediaType = negotiateAccept(req.get('accept'));
+  } catch {
+    res.locals.mediaType = JSONAPI;
+  }
+  next();
+}
+
+/** 406/415 for /api/v2, after authentication and before anything reads the body. */
+export function jsonApiNegotiation(req: Request, res: Response, next: NextFunction): void {
+  res.locals.mediaType = negotiateAccept(req.get('accept'));
+  if (hasBody(req) || ['POST', 'PATCH'].includes(req.method)) checkContentType(req.get('content-type'));
+  next();
+}

@@ -1,0 +1,36 @@
+import { ApiError } from '../errors/api-error';
+import { Database } from '../data/database';
+import { Registry } from '../resources/registry';
+import { RequestScope } from '../scope/scope';
+
+/** Everything an operation needs: the database, the registry, and who is asking. */
+export interface OperationContext {
+  readonly db: Database;
+  readonly registry: Registry;
+  readonly request: RequestScope;
+}
+
+/** A resource identifier from a request body, with where it was in that body. */
+export interface Identifier {
+  readonly type: string;
+  readonly id: string;
+  readonly pointer: string;
+}
+
+export interface MemberInput<T> {
+  readonly value: T;
+  readonly pointer: string;
+}
+
+/**
+ * A write request, independent of the wire shape: the JSON:API document parser and the flat
+ * surface both produce it, with pointers into their own bodies.
+ */
+export interface WriteInput {
+  readonly type?: MemberInput<string>;
+  readonly id?: MemberInput<unknown>;
+  readonly attributes: ReadonlyMap<string, MemberInput<unknown>>;
+  readonly relationships: ReadonlyMap<string, MemberInput<Identifier | null | Identifier[]>>;
+  /** 422s the wire parser found (unknown members), reported in order with the operation's own. */
+  readonly invalid?: readonly ApiError[];
+}

@@ -1,0 +1,302 @@
+import { Executor, isUniqueViolation } from '../data/database';
+import { newObjectId, isObjectId, nowIso } from '../data/object-id';
+import { selectByIds } from '../data/query-composer';
+import { ancestorIds, countBlockers, deleteRow, insertRow, memberIds, setForeignKey, updateRow, valueTaken } from '../data/writer';
+import { ApiError, ConflictError, ErrorList, ForbiddenError, RelatedNotFoundError, ValidationError } from '../errors/api-error';
+import { attribute, relationship } from '../resources/registry';
+import { RelationshipDef, ResourceDef, ToManyDef, ValueError } from '../resources/types';
+import { casefold } from '../resources/values';
+import { Identifier, MemberInput, OperationContext, WriteInput } from './context';
+import { loadVisible } from './read';
+
+/**
+ * Write use cases: create, update, delete. The order of checks follows the contract's
+ * precedence: 403 (role), 404 (ids in the body), 422 (values), 409 (conflicts). Everything
+ * runs in one transaction, so a refused write changes nothing.
+ */
+
+export interface CreateHooks {
+  /** Extra columns and response meta for a new row (api-token: the hashed secret). */
+  readonly onCreate?: (def: ResourceDef) => { columns: Record<string, unknown>; meta: Record<string, unknown> };
+}
+
+export interface WriteResult {
+  readonly id: string;
+  readonly meta?: Record<string, unknown>;
+}
+
+function throwAll(errors: ApiError[]): void {
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new ErrorList(errors);
+}
+
+function assertMayWrite(ctx: OperationContext, def: ResourceDef): void {
+  if (ctx.request.principal.role !== 'admin') {
+    throw new ForbiddenError(`A client token may read but not change ${def.type} resources.`);
+  }
+}
+
+interface ResolvedRelationship {
+  readonly rel: RelationshipDef;
+  readonly pointer: string;
+  /** To-one: an id or null. To-many: the ids. */
+  readonly value: string | null | string[];
+}
+
+/** Checks identifiers against the registry and the database: 404 for ids the caller cannot see. */
+async function resolveRelationships(ex: Executor, ctx: OperationContext, def: ResourceDef, input: WriteInput, isCreate: boolean, errors422: ApiError[], errors409: ApiError[]): Promise<ResolvedRelationship[]> {
+  const resolved: ResolvedRelationship[] = [];
+  const notFound: ApiError[] = [];
+  for (const [name, member] of input.relationships) {
+    const rel = relationship(def, name);
+    if (!rel) {
+      errors422.push(new ValidationError(`${def.type} has no relationship "${name}".`, member.pointer));
+      continue;
+    }
+    if (!isCreate && rel.kind === 'to-one' && !rel.updatable) {
+      errors422.push(new ValidationError(`The relationship "${name}" cannot be changed after creation.`, member.pointer));
+      continue;
+    }
+    const identifiers: Identifier[] = member.value === null ? [] : Array.isArray(member.value) ? member.value : [member.value];
+    if (rel.kind === 'to-one' && Array.isArray(member.value)) {
+      errors422.push(new ValidationError(`"${name}" is a to-one relationship: its data is one identifier or null.`, `${member.pointer}/data`));
+      continue;
+    }
+    if (rel.kind === 'to-many' && !Array.isArray(member.value)) {
+      errors422.push(new ValidationError(`"${name}" is a to-many relationship: its data is an array.`, `${member.pointer}/data`));
+      continue;
+    }
+    const target = ctx.registry.get(rel.target);
+    const wrongType = identifiers.filter((i) => i.type !== target.type);
+    for (const i of wrongType) errors409.push(new ConflictError(`"${name}" takes ${target.type} resources, not "${i.type}".`, { pointer: `${i.pointer}/type` }));
+    const wanted = identifiers.filter((i) => i.type === target.type);
+    const wellFormed = wanted.filter((i) => isObjectId(i.id));
+    const rows = await selectByIds(ex, target, [...new Set(wellFormed.map((i) => i.id))], ['id'], ctx.request.scope);
+    const visible = new Set(rows.map((r) => r.id));
+    for (const i of wanted) {
+      if (!visible.has(i.id)) notFound.push(new RelatedNotFoundError(`No ${target.type} with id "${i.id}" exists.`, i.pointer));
+    }
+    if (rel.kind === 'to-one' && member.value === null && !rel.nullable) {
+      errors422.push(new ValidationError(`"${name}" is required and cannot be null.`, `${member.pointer}/data`));
+    }
+    const ids = [...new Set(wanted.map((i) => i.id))];
+    resolved.push({ rel, pointer: member.pointer, value: rel.kind === 'to-one' ? (ids[0] ?? null) : ids });
+  }
+  throwAll(notFound);
+  return resolved;
+}
+
+/** Parses attribute values; collects 422s for unknown, read-only, invalid or missing members. */
+function parseAttributes(def: ResourceDef, input: WriteInput, isCreate: boolean, errors: ApiError[], requiredPointer: (name: string) => string): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, member] of input.attributes) {
+    const attr = attribute(def, name);
+    if (!attr) {
+      errors.push(new ValidationError(`${def.type} has no attribute "${name}".`, member.pointer));
+      continue;
+    }
+    if (!(isCreate ? attr.creatable : attr.updatable)) {
+      errors.push(new ValidationError(`"${name}" is read-only${attr.creatable ? ' after creation' : ''}.`, member.pointer));
+      continue;
+    }
+    if (member.value === null && !attr.nullable) {
+      errors.push(new ValidationError(`"${name}" must not be null.`, member.pointer));
+      continue;
+    }
+    try {
+      values[name] = attr.parse ? attr.parse(member.value) : member.value;
+    } catch (e) {
+      if (!(e instanceof ValueError)) throw e;
+      errors.push(new ValidationError(`"${name}" ${e.message}.`, member.pointer));
+    }
+  }
+  if (isCreate) {
+    for (const attr of def.attributes) {
+      if (attr.required && !input.attributes.has(attr.name)) {
+        errors.push(new ValidationError(`"${attr.name}" is required.`, requiredPointer(attr.name)));
+      }
+    }
+  }
+  return values;
+}
+
+function columnsOf(def: ResourceDef, values: Record<string, unknown>): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const attr = attribute(def, name)!;
+    columns[attr.column] = value;
+    if (attr.foldedColumn) columns[attr.foldedColumn] = typeof value === 'string' ? casefold(value) : null;
+  }
+  return columns;
+}
+
+/** 409s for unique attributes already held by another row. */
+async function uniqueConflicts(ex: Executor, def: ResourceDef, values: Record<string, unknown>, input: WriteInput, exceptId: string | undefined): Promise<ApiError[]> {
+  const errors: ApiError[] = [];
+  for (const name of ['email', 'slug']) {
+    const attr = attribute(def, name);
+    const value = values[name];
+    if (!attr || value === undefined || value === null) continue;
+    const column = attr.foldedColumn ?? attr.column;
+    const key = attr.foldedColumn ? casefold(String(value)) : value;
+    if (await valueTaken(ex, def, column, key, exceptId)) {
+      errors.push(new ConflictError(`Another ${def.type} already has this ${name}.`, { pointer: input.attributes.get(name)!.pointer }));
+    }
+  }
+  return errors;
+}
+
+/**
+ * Cycle check for the hierarchy: the client's ancestors after the write (from its new parent
+ * up) must contain neither the client itself nor any child it takes in.
+ */
+async function cycleConflicts(ex: Executor, clientId: string, parent: ResolvedRelationship | undefined, children: ResolvedRelationship | undefined, currentParent: string | null): Promise<ApiError[]> {
+  const parentId = parent ? (parent.value as string | null) : currentParent;
+  const above = parentId === null ? [] : [parentId, ...(await ancestorIds(ex, parentId))];
+  const errors: ApiError[] = [];
+  if (parent && parentId !== null && above.includes(clientId)) {
+    errors.push(new ConflictError(`Making ${parentId} the parent of ${clientId} would create a cycle.`, { pointer: parent.pointer }));
+  }
+  if (children) {
+    for (const child of children.value as string[]) {
+      if (child === clientId || above.includes(child)) {
+        errors.push(new ConflictError(`Client ${child} is an ancestor of ${clientId} and cannot become its child.`, { pointer: children.pointer }));
+      }
+    }
+  }
+  return errors;
+}
+
+/** Applies to-many replacements: members named are moved in; members left out are detached or refused (owned). */
+async function applyToMany(ex: Executor, ctx: OperationContext, ownerId: string, rel: ToManyDef, ids: string[], pointer: string, isCreate: boolean, now: string): Promise<void> {
+  const target = ctx.registry.get(rel.target);
+  const current = isCreate ? [] : await memberIds(ex, target, rel, ownerId);
+  const leaving = current.filter((id) => !ids.includes(id));
+  if (leaving.length > 0) {
+    if (rel.owned) {
+      throw new ForbiddenError(`Removing ${target.type} ${leaving.join(', ')} from "${rel.name}" would leave it without an owner; move it to another client instead.`, { pointer });
+    }
+    await setForeignKey(ex, target, rel, leaving, null, now);
+  }
+  await setForeignKey(ex, target, rel, ids.filter((id) => !current.includes(id)), ownerId, now);
+}
+
+function idOf(def: ResourceDef, input: WriteInput, errors422: ApiError[]): string | undefined {
+  if (!input.id) return undefined;
+  const value = input.id.value;
+  if (!isObjectId(value)) {
+    errors422.push(new ValidationError(`A client-generated id must be 24 lowercase hex characters.`, input.id.pointer));
+    return undefined;
+  }
+  return value;
+}
+
+export async function create(ctx: OperationContext, def: ResourceDef, input: WriteInput, hooks: CreateHooks = {}, requiredPointer: (name: string) => string = () => '/data/attributes'): Promise<WriteResult> {
+  assertMayWrite(ctx, def);
+  return ctx.db.write(async (ex) => {
+    if (ctx.request.narrowed && def.type === 'client') {
+      const parent = input.relationships.get('parent');
+      if (!parent || parent.value === null) throw new ForbiddenError('On a client subdomain, a new client needs a parent inside that subtree.', parent ? { pointer: parent.pointer } : undefined);
+    }
+    const errors422: ApiError[] = [];
+    const errors409: ApiError[] = [];
+    if (input.type && input.type.value !== def.type) {
+      errors409.push(new ConflictError(`This collection takes ${def.type} resources, not "${input.type.value}".`, { pointer: input.type.pointer }));
+    }
+    const rels = await resolveRelationships(ex, ctx, def, input, true, errors422, errors409);
+    errors422.push(...(input.invalid ?? []));
+    const values = parseAttributes(def, input, true, errors422, requiredPointer);
+    const id = idOf(def, input, errors422);
+    for (const rel of def.relationships) {
+      if (rel.kind === 'to-one' && rel.required && !input.relationships.has(rel.name)) {
+        errors422.push(new ValidationError(`The relationship "${rel.name}" is required.`, '/data/relationships'));
+      }
+    }
+    const relValues = Object.fromEntries(rels.map((r) => [r.rel.name, r.value]));
+    if (errors422.length === 0) {
+      const problem = def.validate?.({ attributes: values, relationships: relValues }, true);
+      if (problem) errors422.push(new ValidationError(problem.detail, input.relationships.get('client')?.pointer ?? '/data/relationships'));
+    }
+    throwAll(errors422);
+
+    const newId = id ?? newObjectId();
+    if (id && (await selectByIds(ex, def, [id], ['id'], { kind: 'all' })).length > 0) {
+      errors409.push(new ConflictError(`A ${def.type} with id "${id}" already exists.`, { pointer: input.id!.pointer }));
+    }
+    errors409.push(...(await uniqueConflicts(ex, def, values, input, undefined)));
+    if (def.type === 'client') {
+      errors409.push(...(await cycleConflicts(ex, newId, rels.find((r) => r.rel.name === 'parent'), rels.find((r) => r.rel.name === 'children'), null)));
+    }
+    throwAll(errors409);
+
+    const now = nowIso();
+    const extra = hooks.onCreate?.(def);
+    const row: Record<string, unknown> = { id: newId, ...columnsOf(def, values), version: 1, created_at: now, updated_at: now, ...(extra?.columns ?? {}) };
+    for (const r of rels) if (r.rel.kind === 'to-one') row[r.rel.column] = r.value;
+    await guardUnique(() => insertRow(ex, def, row));
+    for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, newId, r.rel, r.value as string[], r.pointer, true, now);
+    return { id: newId, meta: extra?.meta };
+  });
+}
+
+export async function update(ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput): Promise<WriteResult> {
+  return ctx.db.write(async (ex) => {
+    const current = await loadVisible(ex, ctx, def, id, def.type === 'client' ? ['id', 'parent_id'] : ['id']);
+    assertMayWrite(ctx, def);
+    const errors422: ApiError[] = [];
+    const errors409: ApiError[] = [];
+    if (input.type && input.type.value !== def.type) {
+      errors409.push(new ConflictError(`This endpoint takes ${def.type} resources, not "${input.type.value}".`, { pointer: input.type.pointer }));
+    }
+    if (input.id && input.id.value !== id) {
+      errors409.push(new ConflictError(`The id in the body does not match the id in the URL (${id}).`, { pointer: input.id.pointer }));
+    }
+    const rels = await resolveRelationships(ex, ctx, def, input, false, errors422, errors409);
+    errors422.push(...(input.invalid ?? []));
+    const values = parseAttributes(def, input, false, errors422, () => '/data/attributes');
+    throwAll(errors422);
+
+    errors409.push(...(await uniqueConflicts(ex, def, values, input, id)));
+    if (def.type === 'client') {
+      const parent = rels.find((r) => r.rel.name === 'parent');
+      if (ctx.request.narrowed && parent && parent.value === null && ctx.request.scope.kind === 'subtree' && ctx.request.scope.rootId !== id) {
+        throw new ForbiddenError('On a client subdomain, a client cannot be made a root.', { pointer: parent.pointer });
+      }
+      errors409.push(...(await cycleConflicts(ex, id, parent, rels.find((r) => r.rel.name === 'children'), (current.parent_id as string | null) ?? null)));
+    }
+    throwAll(errors409);
+
+    const now = nowIso();
+    const columns = columnsOf(def, values);
+    for (const r of rels) if (r.rel.kind === 'to-one') columns[r.rel.column] = r.value;
+    await guardUnique(() => updateRow(ex, def, id, columns, now));
+    for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, id, r.rel, r.value as string[], r.pointer, false, now);
+    return { id };
+  });
+}
+
+export async function remove(ctx: OperationContext, def: ResourceDef, id: string): Promise<void> {
+  await ctx.db.write(async (ex) => {
+    await loadVisible(ex, ctx, def, id, ['id']);
+    assertMayWrite(ctx, def);
+    const blockers = await countBlockers(ex, def, id);
+    throwAll(
+      blockers.map(
+        (b) => new ConflictError(`This ${def.type} still has ${b.count} ${b.name}; move or delete them first.`, undefined, { relationship: b.name, count: b.count }),
+      ),
+    );
+    await deleteRow(ex, def, id);
+  });
+}
+
+/** A UNIQUE violation that slipped past the pre-checks (another process won a race) is a 409, not a 500. */
+async function guardUnique(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new ConflictError('A unique value in this write is already taken.');
+    throw e;
+  }
+}
+
+export type { MemberInput };

@@ -1,0 +1,62 @@
+import { InvalidQueryParameterError } from '../errors/api-error';
+import { Registry, relationship } from '../resources/registry';
+import { AttributeDef, ResourceDef } from '../resources/types';
+import { FILTER_OPERATORS, FilterNode, FilterOperator } from './ast';
+import { resolveAttributePath } from './path.resolver';
+
+const ID = /^[0-9a-f]{24}$/;
+const FILTER_NAME = /^filter\[([^[\]]+)\](?:\[([^[\]]+)\])?$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+const STRING_ONLY: ReadonlySet<FilterOperator> = new Set(['contains', 'startsWith', 'endsWith']);
+
+function typed(attribute: AttributeDef, parameter: string, value: string): string {
+  if (attribute.kind === 'timestamp') {
+    const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
+    if (Number.isNaN(ms)) throw new InvalidQueryParameterError(parameter, `"${value}" is not an RFC 3339 timestamp.`);
+    return new Date(ms).toISOString();
+  }
+  if (attribute.name === 'id' && !ID.test(value)) throw new InvalidQueryParameterError(parameter, `"${value}" is not a 24-hex id.`);
+  return value;
+}
+
+/** One `filter[...]` parameter → a filter node bound to registry fields. */
+export function parseFilter(registry: Registry, root: ResourceDef, parameter: string, value: string): FilterNode {
+  const match = FILTER_NAME.exec(parameter);
+  if (!match) throw new InvalidQueryParameterError(parameter, 'Filters have the form filter[field] or filter[field][operator].');
+  const [, field, op] = match;
+  if (op !== undefined && !(FILTER_OPERATORS as readonly string[]).includes(op)) {
+    throw new InvalidQueryParameterError(parameter, `"${op}" is not a filter operator (${FILTER_OPERATORS.join(', ')}).`);
+  }
+  const operator = op as FilterOperator | undefined;
+
+  const rel = relationship(root, field);
+  if (rel) {
+    if (rel.kind !== 'to-one') throw new InvalidQueryParameterError(parameter, `"${field}" is a to-many relationship and cannot be filtered on.`);
+    if (operator !== undefined && operator !== 'eq' && operator !== 'in') {
+      throw new InvalidQueryParameterError(parameter, `filter[${field}] takes an id, a comma-separated list of ids, or null.`);
+    }
+    const ids = value.split(',').map((v) => {
+      if (v === 'null' && rel.nullable) return null;
+      if (!ID.test(v)) throw new InvalidQueryParameterError(parameter, `"${v}" is not a 24-hex id${rel.nullable ? ' or null' : ''}.`);
+      return v;
+    });
+    return { kind: 'relationship', parameter, relationship: rel, ids };
+  }
+
+  const { path, attribute } = resolveAttributePath(registry, root, field, parameter, 'filterable');
+  const effective: FilterOperator = operator ?? 'in';
+  if (STRING_ONLY.has(effective) && attribute.kind !== 'string') {
+    throw new InvalidQueryParameterError(parameter, `${effective} applies to text attributes only.`);
+  }
+  let values: (string | boolean)[];
+  if (effective === 'null') {
+    if (value !== 'true' && value !== 'false') throw new InvalidQueryParameterError(parameter, 'The null operator takes true or false.');
+    values = [value === 'true'];
+  } else if (effective === 'in' || effective === 'nin') {
+    values = value.split(',').map((v) => typed(attribute, parameter, v));
+  } else {
+    values = [typed(attribute, parameter, value)];
+  }
+  return { kind: 'attribute', parameter, path, attribute, operator: effective, values };
+}

@@ -1,0 +1,79 @@
+import { InvalidQueryParameterError } from '../errors/api-error';
+import { Registry } from '../resources/registry';
+import { ResourceDef } from '../resources/types';
+import { FilterNode, IncludeNode, QueryContext, QueryLimits, QuerySpec, SortKey } from './ast';
+import { parseFieldset } from './fields.parser';
+import { parseFilter } from './filter.parser';
+import { parseInclude } from './include.parser';
+import { parsePage } from './page.parser';
+import { parseSort } from './sort.parser';
+
+/**
+ * Splits a raw query string into [name, value] pairs, percent-decoded as browsers encode
+ * them ('+' is a space). Kept in order; names exactly as sent.
+ */
+export function splitQuery(raw: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const [name, value] of new URLSearchParams(raw)) pairs.push([name, value]);
+  return pairs;
+}
+
+const FAMILIES = new Set(['include', 'fields', 'sort', 'page', 'filter']);
+
+function family(name: string): string {
+  const bracket = name.indexOf('[');
+  return bracket === -1 ? name : name.slice(0, bracket);
+}
+
+/**
+ * Parses the JSON:API query parameters of one request into a QuerySpec, validated against the
+ * registry. Pure: no express, no database. Every rejection names its parameter.
+ */
+export function parseQuery(registry: Registry, def: ResourceDef, raw: string, context: QueryContext, limits: QueryLimits): QuerySpec {
+  const seen = new Set<string>();
+  let include: IncludeNode[] = [];
+  let sort: SortKey[] = [];
+  const fields = new Map<string, Set<string>>();
+  const filters: FilterNode[] = [];
+  const page = new Map<string, string>();
+
+  for (const [name, value] of splitQuery(raw)) {
+    if (seen.has(name)) throw new InvalidQueryParameterError(name, `${name} is given more than once.`);
+    seen.add(name);
+    const fam = family(name);
+    if (!FAMILIES.has(fam)) {
+      // JSON:API reserves all-lowercase names; other implementation-specific names are ignored.
+      if (/^[a-z]+$/.test(fam)) throw new InvalidQueryParameterError(name, `${name} is not a supported query parameter.`);
+      continue;
+    }
+    if (context === 'single' && (fam === 'sort' || fam === 'page' || fam === 'filter')) {
+      throw new InvalidQueryParameterError(name, `${fam} applies to collections only.`);
+    }
+    if (context === 'linkage' && (fam === 'include' || fam === 'fields')) {
+      throw new InvalidQueryParameterError(name, `${fam} does not apply to relationship linkage.`);
+    }
+    switch (fam) {
+      case 'include':
+        if (name !== 'include') throw new InvalidQueryParameterError(name, 'include takes no brackets.');
+        include = parseInclude(registry, def, value, limits.maxIncludeDepth, name);
+        break;
+      case 'sort':
+        if (name !== 'sort') throw new InvalidQueryParameterError(name, 'sort takes no brackets.');
+        sort = parseSort(registry, def, value, name);
+        break;
+      case 'fields': {
+        const m = /^fields\[([^[\]]+)\]$/.exec(name);
+        if (!m) throw new InvalidQueryParameterError(name, 'Sparse fieldsets have the form fields[type].');
+        fields.set(m[1], parseFieldset(registry, m[1], value, name));
+        break;
+      }
+      case 'page':
+        page.set(name, value);
+        break;
+      case 'filter':
+        filters.push(parseFilter(registry, def, name, value));
+        break;
+    }
+  }
+  return { type: def, include, fields, sort, filters, page: parsePage(page, limits) };
+}

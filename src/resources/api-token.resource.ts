@@ -1,0 +1,51 @@
+import { ResourceDef, ValueError } from './types';
+import { attr, parseName, timestamp } from './values';
+
+/**
+ * API tokens: admin-only. The secret is never an attribute; it appears once, in meta.secret of
+ * the create response. Only `name` can change after creation.
+ */
+export const apiTokenResource: ResourceDef = {
+  type: 'api-token',
+  path: 'api-tokens',
+  table: 'api_tokens',
+  attributes: [
+    attr('name', { nullable: false, required: true, parse: parseName }),
+    attr('role', {
+      nullable: false,
+      required: true,
+      updatable: false,
+      parse: (v) => {
+        if (v !== 'admin' && v !== 'client') throw new ValueError('must be "admin" or "client"');
+        return v;
+      },
+    }),
+    timestamp('createdAt'),
+    timestamp('lastUsedAt', true),
+  ],
+  relationships: [
+    {
+      kind: 'to-one',
+      name: 'client',
+      target: 'client',
+      column: 'client_id',
+      nullable: true,
+      required: false,
+      updatable: false,
+      visibleWithSource: true,
+    },
+  ],
+  scope: { kind: 'admin-only' },
+  deleteBlockers: [],
+  validate: ({ attributes, relationships }, isCreate) => {
+    if (!isCreate) return undefined;
+    const client = relationships.client;
+    if (attributes.role === 'client' && (client === undefined || client === null)) {
+      return { detail: 'A token with role "client" needs a client relationship.', member: 'relationships/client' };
+    }
+    if (attributes.role === 'admin' && client !== undefined && client !== null) {
+      return { detail: 'A token with role "admin" cannot belong to a client.', member: 'relationships/client' };
+    }
+    return undefined;
+  },
+};

@@ -1,0 +1,41 @@
+import { ResourceDef } from './types';
+import { attr, parseEmail, parseName, parseSlug, timestamp } from './values';
+import { ownedCollection } from './owned';
+
+export const clientResource: ResourceDef = {
+  type: 'client',
+  path: 'clients',
+  table: 'clients',
+  attributes: [
+    attr('name', { nullable: false, required: true, parse: parseName }),
+    attr('email', { parse: parseEmail, foldedColumn: 'email_key' }),
+    attr('slug', { parse: parseSlug }),
+    timestamp('createdAt'),
+    timestamp('updatedAt'),
+  ],
+  relationships: [
+    {
+      kind: 'to-one',
+      name: 'parent',
+      target: 'client',
+      column: 'parent_id',
+      nullable: true,
+      required: false,
+      updatable: true,
+      visibleWithSource: false,
+      inverse: 'children',
+    },
+    { kind: 'to-many', name: 'children', target: 'client', inverseColumn: 'parent_id', inverse: 'parent', owned: false },
+    ownedCollection('legalEntities', 'legal-entity'),
+    ownedCollection('reportingEntities', 'reporting-entity'),
+    ownedCollection('projects', 'project'),
+  ],
+  scope: { kind: 'client-self' },
+  deleteBlockers: [
+    { name: 'children', table: 'clients', column: 'parent_id' },
+    { name: 'legalEntities', table: 'legal_entities', column: 'client_id' },
+    { name: 'reportingEntities', table: 'reporting_entities', column: 'client_id' },
+    { name: 'projects', table: 'projects', column: 'client_id' },
+    { name: 'apiTokens', table: 'api_tokens', column: 'client_id' },
+  ],
+};

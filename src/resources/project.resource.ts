@@ -1,0 +1,3 @@
+import { ownedResource } from './owned';
+
+export const projectResource = ownedResource('project', 'projects', 'projects', 'projects', []);

@@ -1,0 +1,86 @@
+/**
+ * The shape of a resource declaration. Each JSON:API type is declared once in a
+ * `<type>.resource.ts`; routing, query validation, SQL composition, serialization and the flat
+ * surface all read these objects (see registry.ts).
+ */
+
+/** Thrown by an attribute's parser with a human-readable reason; becomes a 422 at the member. */
+export class ValueError extends Error {}
+
+export type AttributeKind = 'string' | 'timestamp';
+
+export interface AttributeDef {
+  /** Member name on the wire. */
+  readonly name: string;
+  /** Column in the table. */
+  readonly column: string;
+  readonly kind: AttributeKind;
+  readonly nullable: boolean;
+  /** Must be present on create. */
+  readonly required: boolean;
+  /** May be sent on create. */
+  readonly creatable: boolean;
+  /** May be sent on update. */
+  readonly updatable: boolean;
+  readonly sortable: boolean;
+  readonly filterable: boolean;
+  /** Column holding a case-folded copy used for equality (the email is unique case-insensitively). */
+  readonly foldedColumn?: string;
+  /** Normalises and validates a value from a request body; throws ValueError. */
+  readonly parse?: (value: unknown) => unknown;
+}
+
+export interface ToOneDef {
+  readonly kind: 'to-one';
+  readonly name: string;
+  readonly target: string;
+  /** Foreign-key column on this type's table. */
+  readonly column: string;
+  readonly nullable: boolean;
+  /** Must be given on create. */
+  readonly required: boolean;
+  readonly updatable: boolean;
+  /** The target of a visible row is always visible too (an owned row's owner), so linkage needs no check. */
+  readonly visibleWithSource: boolean;
+  /** Name of the to-many relationship on the target that mirrors this one, if any. */
+  readonly inverse?: string;
+}
+
+export interface ToManyDef {
+  readonly kind: 'to-many';
+  readonly name: string;
+  readonly target: string;
+  /** Foreign-key column on the target's table that points back at this type. */
+  readonly inverseColumn: string;
+  /** The to-one on the target that mirrors this one. */
+  readonly inverse: string;
+  /** Members cannot exist without an owner: removing one is refused (403). */
+  readonly owned: boolean;
+}
+
+export type RelationshipDef = ToOneDef | ToManyDef;
+
+/** How a row reaches the client whose subtree decides who may see it. */
+export type ScopeRule =
+  | { readonly kind: 'client-self' }
+  | { readonly kind: 'owner'; readonly column: string }
+  | { readonly kind: 'admin-only' };
+
+export interface ResourceDef {
+  /** JSON:API type, singular kebab-case. */
+  readonly type: string;
+  /** URL segment of the collection. */
+  readonly path: string;
+  readonly table: string;
+  readonly attributes: readonly AttributeDef[];
+  readonly relationships: readonly RelationshipDef[];
+  readonly scope: ScopeRule;
+  /** Relationship names that stop a delete while they have members (409). */
+  readonly deleteBlockers: readonly { name: string; table: string; column: string }[];
+  /** Cross-member validation after single members passed (api-token: role vs client). */
+  readonly validate?: (values: { attributes: Record<string, unknown>; relationships: Record<string, unknown> }, isCreate: boolean) => { detail: string; member: string } | undefined;
+}
+
+/** Columns every table has, that are not attributes. */
+export const ID_COLUMN = 'id';
+export const VERSION_COLUMN = 'version';
