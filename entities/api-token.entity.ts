@@ -1,12 +1,10 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { BaseColumns } from './base.columns';
 import { ClientEntity } from './client.entity';
 
 /** An API token. Only the SHA-256 of the secret is stored. */
 @Entity({ name: 'api_tokens' })
-export class ApiTokenEntity {
-  @PrimaryColumn({ type: 'varchar', length: 24 })
-  id!: string;
-
+export class ApiTokenEntity extends BaseColumns {
   @Column({ type: 'varchar', length: 200 })
   name!: string;
 
@@ -24,15 +22,6 @@ export class ApiTokenEntity {
   @Index('uq_api_tokens_token_hash', { unique: true })
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash!: string;
-
-  @Column({ type: 'integer', default: 1 })
-  version!: number;
-
-  @Column({ name: 'created_at', type: 'varchar', length: 24 })
-  createdAt!: string;
-
-  @Column({ name: 'updated_at', type: 'varchar', length: 24 })
-  updatedAt!: string;
 
   @Column({ name: 'last_used_at', type: 'varchar', length: 24, nullable: true })
   lastUsedAt!: string | null;

@@ -1,11 +1,9 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { BaseColumns } from './base.columns';
 
 /** A client: a node of the forest. `emailKey` is the case-folded email, unique. */
 @Entity({ name: 'clients' })
-export class ClientEntity {
-  @PrimaryColumn({ type: 'varchar', length: 24 })
-  id!: string;
-
+export class ClientEntity extends BaseColumns {
   @Column({ type: 'varchar', length: 200 })
   name!: string;
 
@@ -27,13 +25,4 @@ export class ClientEntity {
   @ManyToOne(() => ClientEntity, { nullable: true, onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'parent_id', foreignKeyConstraintName: 'fk_clients_parent_id' })
   parent?: ClientEntity | null;
-
-  @Column({ type: 'integer', default: 1 })
-  version!: number;
-
-  @Column({ name: 'created_at', type: 'varchar', length: 24 })
-  createdAt!: string;
-
-  @Column({ name: 'updated_at', type: 'varchar', length: 24 })
-  updatedAt!: string;
 }
