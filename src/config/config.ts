@@ -25,12 +25,13 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
-function int(env: Env, name: string, fallback: number, min = 1): number {
+function int(env: Env, name: string, fallback: number, min = 1, max = 1e9): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   const value = Number(raw);
   if (value < min) throw new ConfigError(`${name} must be at least ${min}, got ${value}`);
+  if (value > max) throw new ConfigError(`${name} must be at most ${max}, got ${raw}`);
   return value;
 }
 
@@ -63,7 +64,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const baseDomain = env.BASE_DOMAIN ? env.BASE_DOMAIN.trim().toLowerCase().replace(/^\./, '') : undefined;
   return {
-    port: int(env, 'PORT', 3000, 0),
+    port: int(env, 'PORT', 3000, 0, 65535),
     databaseUrl,
     adminToken,
     baseDomain: baseDomain || undefined,

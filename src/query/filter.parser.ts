@@ -6,13 +6,24 @@ import { resolveAttributePath } from './path.resolver';
 
 const ID = /^[0-9a-f]{24}$/;
 const FILTER_NAME = /^filter\[([^[\]]+)\](?:\[([^[\]]+)\])?$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/i;
+
+/** Milliseconds of a strict RFC 3339 timestamp, or NaN (no rolling of 31 April into May). */
+export function parseTimestamp(value: string): number {
+  const m = RFC3339.exec(value);
+  if (!m) return NaN;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = m[9] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59 || !offsetOk) return NaN;
+  return Date.parse(value);
+}
 
 const STRING_ONLY: ReadonlySet<FilterOperator> = new Set(['contains', 'startsWith', 'endsWith']);
 
 function typed(attribute: AttributeDef, parameter: string, value: string): string {
   if (attribute.kind === 'timestamp') {
-    const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
+    const ms = parseTimestamp(value);
     if (Number.isNaN(ms)) throw new InvalidQueryParameterError(parameter, `"${value}" is not an RFC 3339 timestamp.`);
     return new Date(ms).toISOString();
   }

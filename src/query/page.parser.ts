@@ -3,8 +3,10 @@ import { PageSpec, QueryLimits } from './ast';
 
 /** A positive whole number, or a 400 naming the parameter. */
 export function positiveInt(parameter: string, value: string): number {
-  if (!/^[1-9][0-9]{0,8}$/.test(value)) throw new InvalidQueryParameterError(parameter, `${parameter} must be a positive whole number.`);
-  return Number(value);
+  if (!/^[1-9][0-9]*$/.test(value)) throw new InvalidQueryParameterError(parameter, `${parameter} must be a positive whole number.`);
+  const n = Number(value);
+  if (n > 1e12) throw new InvalidQueryParameterError(parameter, `${parameter} is too large.`);
+  return n;
 }
 
 /** page[number] and page[size] → a page-number page, defaults and maximum from the limits. */
