@@ -152,7 +152,11 @@ async function uniqueConflicts(ex: Executor, def: ResourceDef, values: Record<st
  */
 async function cycleConflicts(ex: Executor, clientId: string, parent: ResolvedRelationship | undefined, children: ResolvedRelationship | undefined, currentParent: string | null): Promise<ApiError[]> {
   const parentId = parent ? (parent.value as string | null) : currentParent;
-  const above = parentId === null ? [] : [parentId, ...(await ancestorIds(ex, parentId))];
+  let above = parentId === null ? [] : [parentId, ...(await ancestorIds(ex, parentId))];
+  // A chain that reaches the client only through a child the same write lets go (a children
+  // replacement without it) is cut there: that child becomes a root.
+  const at = above.indexOf(clientId);
+  if (children && at > 0 && !(children.value as string[]).includes(above[at - 1])) above = above.slice(0, at);
   const errors: ApiError[] = [];
   if (parent && parentId !== null && above.includes(clientId)) {
     errors.push(new ConflictError(`Making ${parentId} the parent of ${clientId} would create a cycle.`, { pointer: parent.pointer }));
@@ -209,13 +213,13 @@ export async function create(ctx: OperationContext, def: ResourceDef, input: Wri
     const id = idOf(def, input, errors422);
     for (const rel of def.relationships) {
       if (rel.kind === 'to-one' && rel.required && !input.relationships.has(rel.name)) {
-        errors422.push(new ValidationError(`The relationship "${rel.name}" is required.`, '/data/relationships'));
+        errors422.push(new ValidationError(`The relationship "${rel.name}" is required.`, `/data/relationships/${rel.name}`));
       }
     }
     const relValues = Object.fromEntries(rels.map((r) => [r.rel.name, r.value]));
     if (errors422.length === 0) {
       const problem = def.validate?.({ attributes: values, relationships: relValues }, true);
-      if (problem) errors422.push(new ValidationError(problem.detail, input.relationships.get('client')?.pointer ?? '/data/relationships'));
+      if (problem) errors422.push(new ValidationError(problem.detail, input.relationships.get(problem.member)?.pointer ?? `/data/relationships/${problem.member}`));
     }
     throwAll(errors422);
 

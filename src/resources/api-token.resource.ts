@@ -41,10 +41,10 @@ export const apiTokenResource: ResourceDef = {
     if (!isCreate) return undefined;
     const client = relationships.client;
     if (attributes.role === 'client' && (client === undefined || client === null)) {
-      return { detail: 'A token with role "client" needs a client relationship.', member: 'relationships/client' };
+      return { detail: 'A token with role "client" needs a client relationship.', member: 'client' };
     }
     if (attributes.role === 'admin' && client !== undefined && client !== null) {
-      return { detail: 'A token with role "admin" cannot belong to a client.', member: 'relationships/client' };
+      return { detail: 'A token with role "admin" cannot belong to a client.', member: 'client' };
     }
     return undefined;
   },

@@ -77,7 +77,7 @@ export interface ResourceDef {
   readonly scope: ScopeRule;
   /** Relationship names that stop a delete while they have members (409). */
   readonly deleteBlockers: readonly { name: string; table: string; column: string }[];
-  /** Cross-member validation after single members passed (api-token: role vs client). */
+  /** Cross-member validation after single members passed (api-token: role vs client); `member` names the relationship at fault. */
   readonly validate?: (values: { attributes: Record<string, unknown>; relationships: Record<string, unknown> }, isCreate: boolean) => { detail: string; member: string } | undefined;
 }
 

@@ -18,6 +18,7 @@ import { create, remove, update } from '../../operations/write';
 import { FilterNode, QuerySpec } from '../../query/ast';
 import { Registry, attribute } from '../../resources/registry';
 import { RequestScope } from '../../scope/scope';
+import { safeDecode } from '../path';
 
 /**
  * The flat `/api/clients` surface (SPEC §3): a thin mapping onto the same operations as
@@ -171,7 +172,7 @@ export function flatRouter(deps: Deps): Router {
       }
       if (segments.length === 1) {
         rejectQuery(req);
-        const id = clientId(decodeURIComponent(segments[0]));
+        const id = clientId(safeDecode(segments[0]));
         if (req.method === 'GET') return await showClient(res, id);
         if (req.method === 'PATCH') {
           await update(ctxOf(res), clientDef, id, parseFlatBody(res.locals.body, false));

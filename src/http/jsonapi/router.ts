@@ -14,6 +14,7 @@ import { ResourceDef } from '../../resources/types';
 import { Principal, RequestScope } from '../../scope/scope';
 import { DocumentSerializer, JsonObject, PageLinks } from '../../../serializers/jsonapi.serializer';
 import { parseResourceDocument } from './document.parser';
+import { safeDecode } from '../path';
 
 /**
  * One generic router over the registry: the URL shape decides the endpoint kind, the
@@ -115,7 +116,7 @@ export function jsonApiRouter(deps: Deps): Router {
 
   async function dispatch(call: Call): Promise<void> {
     const { req } = call;
-    const segments = req.path.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    const segments = req.path.split('/').filter((s) => s !== '').map((s) => safeDecode(s));
     const def = registry.byPath(segments[0] ?? '');
     if (!def || segments.length > 4) throw new NotFoundError(`No endpoint at ${req.path}.`);
     if (def.scope.kind === 'admin-only' && (res(call).principal as Principal).role !== 'admin') {

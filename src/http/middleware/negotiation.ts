@@ -36,8 +36,12 @@ export function negotiateAccept(accept: string | undefined): string {
   const ranges = accept.split(',').map(parseMediaRange).filter((r) => r.type !== '');
   const jsonapi = ranges.filter((r) => isJsonApi(r.type));
   if (jsonapi.length > 0) {
+    // JSON:API 1.1: when every JSON:API instance carries other parameters, 406 even beside */*.
     const usable = jsonapi.filter((r) => onlyAllowedParams(r, true) && !r.params.get('ext') && r.params.get('q') !== '0');
     if (usable.length > 0) return usable.some((r) => r.type === JSONAPI) ? JSONAPI : JSONAPI_ALIAS;
+    if (jsonapi.some((r) => !onlyAllowedParams(r, true))) {
+      throw new NotAcceptableError(`Every ${JSONAPI} in Accept carries parameters other than ext and profile.`, { header: 'Accept' });
+    }
   }
   const generic = ranges.some((r) => ['*/*', 'application/*', 'application/json'].includes(r.type) && r.params.get('q') !== '0');
   if (generic) return JSONAPI;

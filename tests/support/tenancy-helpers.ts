@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import type { Response } from 'supertest';
+import { api, flat, Harness } from './harness';
+import { Forest } from './factories';
+import { registry } from '../../src/resources/registry';
+import { ResourceDef } from '../../src/resources/types';
+
+/** Helpers shared by the tenancy tests (matrix, property, subdomain). */
+
+const HEX24 = /[0-9a-f]{24}/g;
+
+/** Every 24-hex substring of a text (ids, bare or `client_`/`proj_` prefixed, in URLs and bodies). */
+export function hexIdsIn(text: string): Set<string> {
+  return new Set(text.toLowerCase().match(HEX24) ?? []);
+}
+
+/** A well-formed id that names nothing (12 random bytes; a clash with a real id is negligible). */
+export function neverExistingId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface Sent {
+  readonly method: Method;
+  readonly url: string;
+  readonly body?: unknown;
+  readonly res: Response;
+}
+
+/** One request on /api/v2 (JSON:API) or /api/clients (flat), by URL prefix. */
+export async function send(h: Harness, token: string, method: Method, url: string, body?: unknown, host?: string): Promise<Sent> {
+  const surface = url.startsWith('/api/clients') ? flat(h, token) : api(h, token);
+  let t;
+  if (method === 'GET') t = surface.get(url);
+  else if (method === 'DELETE') t = surface.delete(url);
+  else if (method === 'POST') t = surface.post(url, body as never);
+  else t = surface.patch(url, body as never);
+  if (host !== undefined) t = t.set('Host', host);
+  const res = await t;
+  return { method, url, body, res };
+}
+
+/**
+ * Asserts the raw body text names no id of `all` outside `visible`, other than ids the request
+ * itself named (in its URL or body). Returns the leaked ids so a failure lists them.
+ */
+export function expectNoLeak(sent: Sent, all: ReadonlySet<string>, visible: ReadonlySet<string>): void {
+  const named = new Set([...hexIdsIn(sent.url), ...hexIdsIn(sent.body === undefined ? '' : JSON.stringify(sent.body))]);
+  const text = sent.res.text ?? '';
+  const leaked = [...all].filter((id) => !visible.has(id) && !named.has(id) && text.toLowerCase().includes(id));
+  expect({ request: `${sent.method} ${sent.url}`, leaked }).toEqual({ request: `${sent.method} ${sent.url}`, leaked: [] });
+}
+
+/**
+ * Asserts that the request naming the hidden id `hidden` answered exactly as the same request
+ * naming `missing` (an id that never existed): same status, content type, and body apart from
+ * the id itself.
+ */
+export function expectSameAsMissing(hiddenSent: Sent, missingSent: Sent, hidden: string, missing: string): void {
+  const label = `${hiddenSent.method} ${hiddenSent.url}`;
+  const normalise = (s: Sent, id: string) => ({
+    request: label,
+    status: s.res.status,
+    contentType: s.res.headers['content-type'],
+    // supertest serves each request on a fresh port: links differ only by it.
+    body: (s.res.text ?? '').split(id).join('<ID>').replace(/\/\/127\.0\.0\.1:\d+\//g, '//<HOST>/'),
+  });
+  expect(normalise(hiddenSent, hidden)).toEqual(normalise(missingSent, missing));
+}
+
+/** Every id a value (URL, body) mentions, swapped for another: to replay a request on a missing id. */
+export function swapId<T>(value: T, from: string, to: string): T {
+  if (value === undefined) return value;
+  return JSON.parse(JSON.stringify(value).split(from).join(to)) as T;
+}
+
+/** The owned entity id of `type` in makeForest's `owned` map (`legal-entity` → `legalEntity`). */
+export function ownedKey(type: string): string {
+  return type.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+export function forestClients(f: Forest): string[] {
+  return [f.rootA, f.childA1, f.childA2, f.grandA, f.rootB, f.childB1];
+}
+
+/** Ids of `def` owned by (or being) the given clients, from the forest. */
+export function forestIdsOf(f: Forest, def: ResourceDef, clients: readonly string[]): string[] {
+  if (def.scope.kind === 'client-self') return [...clients];
+  if (def.scope.kind === 'owner') {
+    return clients.map((c) => {
+      const id = (f.owned[c] as Record<string, string> | undefined)?.[ownedKey(def.type)];
+      if (!id) throw new Error(`makeForest has no ${def.type} for client ${c}: extend the forest for this registry type`);
+      return id;
+    });
+  }
+  return [];
+}
+
+/** Every forest id (clients and everything they own). */
+export function allForestIds(f: Forest): Set<string> {
+  const all = new Set<string>();
+  for (const def of registry.resources) for (const id of forestIdsOf(f, def, forestClients(f))) all.add(id);
+  return all;
+}
+
+export function ids(data: unknown): string[] {
+  if (data === null || data === undefined) return [];
+  if (Array.isArray(data)) return data.map((d: { id: string }) => d.id);
+  return [(data as { id: string }).id];
+}
