@@ -1,0 +1,145 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DataSource, EntityManager, Logger, QueryFailedError } from 'typeorm';
+import { dataSourceOptions } from '../../ormconfig';
+import { bind, Dialect, Params, postgresDialect, sqliteDialect } from './sql';
+
+/**
+ * The only owner of the DataSource. Every statement runs through an Executor handed out by
+ * `read` or `write`, so statements can be counted and SQLite access can be ordered: one
+ * process holds one SQLite connection, so a write transaction must not interleave with other
+ * requests' statements (they would see its uncommitted rows). Reads share, writes exclude.
+ */
+
+export interface Executor {
+  readonly dialect: Dialect;
+  query<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+}
+
+class ReadWriteLock {
+  private readers = 0;
+  private writer = false;
+  private queue: { write: boolean; resume: () => void }[] = [];
+
+  async acquire(write: boolean): Promise<() => void> {
+    if (this.canRun(write) && this.queue.length === 0) {
+      this.take(write);
+    } else {
+      await new Promise<void>((resume) => this.queue.push({ write, resume }));
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (write) this.writer = false;
+      else this.readers--;
+      this.drain();
+    };
+  }
+
+  private canRun(write: boolean): boolean {
+    return write ? !this.writer && this.readers === 0 : !this.writer;
+  }
+
+  private take(write: boolean): void {
+    if (write) this.writer = true;
+    else this.readers++;
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0 && this.canRun(this.queue[0].write)) {
+      const next = this.queue.shift()!;
+      this.take(next.write);
+      next.resume();
+      if (next.write) break;
+    }
+  }
+}
+
+/** Counts statements, globally and per async context (one request). */
+export class StatementCounter implements Logger {
+  total = 0;
+  readonly context = new AsyncLocalStorage<{ count: number }>();
+  logQuery(): void {
+    this.total++;
+    const ctx = this.context.getStore();
+    if (ctx) ctx.count++;
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
+
+export class Database {
+  private readonly lock = new ReadWriteLock();
+  readonly dialect: Dialect;
+
+  private constructor(
+    private readonly ds: DataSource,
+    readonly counter: StatementCounter,
+  ) {
+    this.dialect = ds.options.type === 'postgres' ? postgresDialect : sqliteDialect;
+  }
+
+  /** Connects and applies pending migrations. */
+  static async open(databaseUrl: string): Promise<Database> {
+    const counter = new StatementCounter();
+    const ds = new DataSource(dataSourceOptions(databaseUrl, counter));
+    await ds.initialize();
+    await ds.runMigrations({ transaction: 'each' });
+    return new Database(ds, counter);
+  }
+
+  async close(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+
+  private executor(manager: EntityManager): Executor {
+    const dialect = this.dialect;
+    return {
+      dialect,
+      query: async <T>(sql: string, params?: Params) => {
+        const bound = bind(sql, params, dialect);
+        const result = await manager.query(bound.sql, bound.values);
+        return (Array.isArray(result) ? result : []) as T[];
+      },
+    };
+  }
+
+  async read<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    const release = await this.lock.acquire(false);
+    try {
+      return await fn(this.executor(this.ds.manager));
+    } finally {
+      release();
+    }
+  }
+
+  async write<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    const release = await this.lock.acquire(true);
+    try {
+      return await this.ds.transaction((manager) => fn(this.executor(manager)));
+    } finally {
+      release();
+    }
+  }
+
+  /** Answers whether the database responds (readiness). */
+  async ping(): Promise<boolean> {
+    try {
+      await this.read((ex) => ex.query('SELECT 1 AS ok'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** True when a statement failed on a UNIQUE constraint (a race the pre-checks could not see). */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const e = error as QueryFailedError & { code?: string; driverError?: { code?: string } };
+  const code = e.driverError?.code ?? e.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

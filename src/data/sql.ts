@@ -1,0 +1,66 @@
+/**
+ * Small helpers to compose SQL with bound parameters. Identifiers come only from the
+ * registry (constants), values only through `Params`. Fragments may be composed in any order:
+ * each value gets a named token, and `bind` turns tokens into the driver's positional
+ * placeholders in the order they appear in the final text.
+ */
+export type DialectName = 'sqlite' | 'postgres';
+
+export class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `:__p${this.values.length - 1}`;
+  }
+  list(values: readonly unknown[]): string {
+    return values.map((v) => this.add(v)).join(', ');
+  }
+}
+
+export function q(identifier: string): string {
+  return `"${identifier}"`;
+}
+
+export function col(alias: string, column: string): string {
+  return `${alias}.${q(column)}`;
+}
+
+export interface Dialect {
+  readonly name: DialectName;
+  /** Unicode case folding of a text expression, matching resources/values.ts casefold(). */
+  casefold(expr: string): string;
+  /** An expression compared by code point (C collation). */
+  binary(expr: string): string;
+  /** The driver's positional placeholder number n (1-based). */
+  placeholder(n: number): string;
+}
+
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  casefold: (expr) => `casefold(${expr})`,
+  binary: (expr) => expr,
+  placeholder: () => '?',
+};
+
+export const postgresDialect: Dialect = {
+  name: 'postgres',
+  casefold: (expr) => `lower(upper(${expr}))`,
+  binary: (expr) => `${expr} COLLATE "C"`,
+  placeholder: (n) => `$${n}`,
+};
+
+/** Escapes LIKE wildcards so that `%` and `_` match themselves (used with ESCAPE '\'). */
+export function likeLiteral(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Replaces value tokens by positional placeholders, returning the values in text order. */
+export function bind(sql: string, params: Params | undefined, dialect: Dialect): { sql: string; values: unknown[] } {
+  if (!params) return { sql, values: [] };
+  const values: unknown[] = [];
+  const text = sql.replace(/:__p(\d+)/g, (_, i: string) => {
+    values.push(params.values[Number(i)]);
+    return dialect.placeholder(values.length);
+  });
+  return { sql: text, values };
+}
