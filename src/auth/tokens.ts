@@ -11,3 +11,9 @@ export function newTokenSecret(): string {
 export function hashToken(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
+
+/** Columns for a new token row (the hash) and the secret to show once (response meta). */
+export function tokenSecretColumns(): { columns: Record<string, unknown>; meta: Record<string, unknown> } {
+  const secret = newTokenSecret();
+  return { columns: { token_hash: hashToken(secret) }, meta: { secret } };
+}

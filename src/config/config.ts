@@ -15,6 +15,7 @@ export interface Config {
     defaultPageSize: number;
     maxPageSize: number;
     maxIncludeDepth: number;
+    maxSortFields: number;
     maxBodyBytes: number;
     flatDefaultLimit: number;
     flatMaxLimit: number;
@@ -75,7 +76,8 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       defaultPageSize,
       maxPageSize,
-      maxIncludeDepth: int(env, 'MAX_INCLUDE_DEPTH', 4),
+      maxIncludeDepth: int(env, 'MAX_INCLUDE_DEPTH', 4, 1, 32),
+      maxSortFields: int(env, 'MAX_SORT_FIELDS', 10, 1, 100),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024),
       flatDefaultLimit,
       flatMaxLimit,

@@ -38,7 +38,7 @@ class Joins {
   ) {}
 
   /** The alias of the row at the end of a to-one path from `t`, joining as needed. */
-  alias(root: ResourceDef, path: readonly ToOneDef[]): string {
+  alias(path: readonly ToOneDef[]): string {
     let alias = 't';
     let key = '';
     for (const rel of path) {
@@ -53,7 +53,6 @@ class Joins {
       }
       alias = next;
     }
-    void root;
     return alias;
   }
 }
@@ -104,7 +103,7 @@ function filterCondition(registry: Registry, dialect: Dialect, def: ResourceDef,
     if (node.ids.includes(null)) parts.push(hidden ? `(${fk} IS NULL OR NOT (${hidden}))` : `${fk} IS NULL`);
     return parts.map((p) => `(${p})`).join(' OR ');
   }
-  const alias = joins.alias(def, node.path);
+  const alias = joins.alias(node.path);
   return attributeCondition(dialect, col(alias, node.attribute.column), node.attribute, alias, node, params);
 }
 
@@ -120,7 +119,7 @@ export async function selectRows(ex: Executor, registry: Registry, req: SelectRe
 
   const order: string[] = [];
   for (const key of req.sort ?? []) {
-    const alias = joins.alias(req.def, key.path);
+    const alias = joins.alias(key.path);
     const expr = ex.dialect.binary(col(alias, key.attribute.column));
     order.push(key.descending ? `${expr} DESC NULLS LAST` : `${expr} ASC NULLS FIRST`);
   }

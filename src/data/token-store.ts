@@ -35,12 +35,6 @@ export async function principalForSecret(db: Database, secret: string): Promise<
   return { tokenId: row.id, role: row.role, clientId: row.client_id };
 }
 
-/** Columns for a new token row and the secret to show once. */
-export function tokenSecretColumns(): { columns: Record<string, unknown>; meta: Record<string, unknown> } {
-  const secret = newTokenSecret();
-  return { columns: { token_hash: hashToken(secret) }, meta: { secret } };
-}
-
 export async function insertToken(db: Database, name: string, role: 'admin' | 'client', clientId: string | null, secret = newTokenSecret()): Promise<{ id: string; secret: string }> {
   const id = newObjectId();
   const now = nowIso();

@@ -15,11 +15,6 @@ import { loadVisible } from './read';
  * runs in one transaction, so a refused write changes nothing.
  */
 
-export interface CreateHooks {
-  /** Extra columns and response meta for a new row (api-token: the hashed secret). */
-  readonly onCreate?: (def: ResourceDef) => { columns: Record<string, unknown>; meta: Record<string, unknown> };
-}
-
 export interface WriteResult {
   readonly id: string;
   readonly meta?: Record<string, unknown>;
@@ -133,14 +128,12 @@ function columnsOf(def: ResourceDef, values: Record<string, unknown>): Record<st
 /** 409s for unique attributes already held by another row. */
 async function uniqueConflicts(ex: Executor, def: ResourceDef, values: Record<string, unknown>, input: WriteInput, exceptId: string | undefined): Promise<ApiError[]> {
   const errors: ApiError[] = [];
-  for (const name of ['email', 'slug']) {
-    const attr = attribute(def, name);
-    const value = values[name];
-    if (!attr || value === undefined || value === null) continue;
-    const column = attr.foldedColumn ?? attr.column;
+  for (const attr of def.attributes) {
+    const value = values[attr.name];
+    if (!attr.unique || value === undefined || value === null) continue;
     const key = attr.foldedColumn ? casefold(String(value)) : value;
-    if (await valueTaken(ex, def, column, key, exceptId)) {
-      errors.push(new ConflictError(`Another ${def.type} already has this ${name}.`, { pointer: input.attributes.get(name)!.pointer }));
+    if (await valueTaken(ex, def, attr.foldedColumn ?? attr.column, key, exceptId)) {
+      errors.push(new ConflictError(`Another ${def.type} already has this ${attr.name}.`, { pointer: input.attributes.get(attr.name)!.pointer }));
     }
   }
   return errors;
@@ -195,12 +188,12 @@ function idOf(def: ResourceDef, input: WriteInput, errors422: ApiError[]): strin
   return value;
 }
 
-export async function create(ctx: OperationContext, def: ResourceDef, input: WriteInput, hooks: CreateHooks = {}, requiredPointer: (name: string) => string = () => '/data/attributes'): Promise<WriteResult> {
+export async function create(ctx: OperationContext, def: ResourceDef, input: WriteInput, requiredPointer: (name: string) => string = () => '/data/attributes'): Promise<WriteResult> {
   assertMayWrite(ctx, def);
   return ctx.db.write(async (ex) => {
-    if (ctx.request.narrowed && def.type === 'client') {
-      const parent = input.relationships.get('parent');
-      if (!parent || parent.value === null) throw new ForbiddenError('On a client subdomain, a new client needs a parent inside that subtree.', parent ? { pointer: parent.pointer } : undefined);
+    if (ctx.request.narrowed && def.hierarchy) {
+      const parent = input.relationships.get(def.hierarchy.parent);
+      if (!parent || parent.value === null) throw new ForbiddenError(`On a client subdomain, a new ${def.type} needs a parent inside that subtree.`, parent ? { pointer: parent.pointer } : undefined);
     }
     const errors422: ApiError[] = [];
     const errors409: ApiError[] = [];
@@ -228,13 +221,14 @@ export async function create(ctx: OperationContext, def: ResourceDef, input: Wri
       errors409.push(new ConflictError(`A ${def.type} with id "${id}" already exists.`, { pointer: input.id!.pointer }));
     }
     errors409.push(...(await uniqueConflicts(ex, def, values, input, undefined)));
-    if (def.type === 'client') {
-      errors409.push(...(await cycleConflicts(ex, newId, rels.find((r) => r.rel.name === 'parent'), rels.find((r) => r.rel.name === 'children'), null)));
+    if (def.hierarchy) {
+      const h = def.hierarchy;
+      errors409.push(...(await cycleConflicts(ex, newId, rels.find((r) => r.rel.name === h.parent), rels.find((r) => r.rel.name === h.children), null)));
     }
     throwAll(errors409);
 
     const now = nowIso();
-    const extra = hooks.onCreate?.(def);
+    const extra = def.onCreate?.();
     const row: Record<string, unknown> = { id: newId, ...columnsOf(def, values), version: 1, created_at: now, updated_at: now, ...(extra?.columns ?? {}) };
     for (const r of rels) if (r.rel.kind === 'to-one') row[r.rel.column] = r.value;
     await guardUnique(() => insertRow(ex, def, row));
@@ -245,7 +239,9 @@ export async function create(ctx: OperationContext, def: ResourceDef, input: Wri
 
 export async function update(ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput): Promise<WriteResult> {
   return ctx.db.write(async (ex) => {
-    const current = await loadVisible(ex, ctx, def, id, def.type === 'client' ? ['id', 'parent_id'] : ['id']);
+    const parentRel = def.hierarchy ? relationship(def, def.hierarchy.parent) : undefined;
+    const parentColumn = parentRel?.kind === 'to-one' ? parentRel.column : undefined;
+    const current = await loadVisible(ex, ctx, def, id, parentColumn ? ['id', parentColumn] : ['id']);
     assertMayWrite(ctx, def);
     const errors422: ApiError[] = [];
     const errors409: ApiError[] = [];
@@ -261,12 +257,13 @@ export async function update(ctx: OperationContext, def: ResourceDef, id: string
     throwAll(errors422);
 
     errors409.push(...(await uniqueConflicts(ex, def, values, input, id)));
-    if (def.type === 'client') {
-      const parent = rels.find((r) => r.rel.name === 'parent');
+    if (def.hierarchy && parentColumn) {
+      const h = def.hierarchy;
+      const parent = rels.find((r) => r.rel.name === h.parent);
       if (ctx.request.narrowed && parent && parent.value === null && ctx.request.scope.kind === 'subtree' && ctx.request.scope.rootId !== id) {
-        throw new ForbiddenError('On a client subdomain, a client cannot be made a root.', { pointer: parent.pointer });
+        throw new ForbiddenError(`On a client subdomain, a ${def.type} cannot be made a root.`, { pointer: parent.pointer });
       }
-      errors409.push(...(await cycleConflicts(ex, id, parent, rels.find((r) => r.rel.name === 'children'), (current.parent_id as string | null) ?? null)));
+      errors409.push(...(await cycleConflicts(ex, id, parent, rels.find((r) => r.rel.name === h.children), (current[parentColumn] as string | null) ?? null)));
     }
     throwAll(errors409);
 

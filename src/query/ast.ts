@@ -86,5 +86,8 @@ export type QueryContext = 'collection' | 'single' | 'linkage';
 export interface QueryLimits {
   readonly defaultPageSize: number;
   readonly maxPageSize: number;
+  /** Longest include path, and longest to-one path in sort and filter. */
   readonly maxIncludeDepth: number;
+  /** Most sort keys in one `sort` (default 10). */
+  readonly maxSortFields?: number;
 }

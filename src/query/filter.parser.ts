@@ -32,7 +32,7 @@ function typed(attribute: AttributeDef, parameter: string, value: string): strin
 }
 
 /** One `filter[...]` parameter → a filter node bound to registry fields. */
-export function parseFilter(registry: Registry, root: ResourceDef, parameter: string, value: string): FilterNode {
+export function parseFilter(registry: Registry, root: ResourceDef, parameter: string, value: string, maxDepth = 4): FilterNode {
   const match = FILTER_NAME.exec(parameter);
   if (!match) throw new InvalidQueryParameterError(parameter, 'Filters have the form filter[field] or filter[field][operator].');
   const [, field, op] = match;
@@ -55,7 +55,7 @@ export function parseFilter(registry: Registry, root: ResourceDef, parameter: st
     return { kind: 'relationship', parameter, relationship: rel, ids };
   }
 
-  const { path, attribute } = resolveAttributePath(registry, root, field, parameter, 'filterable');
+  const { path, attribute } = resolveAttributePath(registry, root, field, parameter, 'filterable', maxDepth);
   const effective: FilterOperator = operator ?? 'in';
   if (STRING_ONLY.has(effective) && attribute.kind !== 'string') {
     throw new InvalidQueryParameterError(parameter, `${effective} applies to text attributes only.`);

@@ -10,8 +10,12 @@ export function resolveAttributePath(
   dotted: string,
   parameter: string,
   capability: 'sortable' | 'filterable',
+  maxDepth: number,
 ): { path: ToOneDef[]; attribute: AttributeDef } {
   const segments = dotted.split('.');
+  if (segments.length - 1 > maxDepth) {
+    throw new InvalidQueryParameterError(parameter, `"${dotted}" follows more than ${maxDepth} relationships.`);
+  }
   const path: ToOneDef[] = [];
   let def = root;
   for (const name of segments.slice(0, -1)) {

@@ -59,7 +59,7 @@ export function parseQuery(registry: Registry, def: ResourceDef, raw: string, co
         break;
       case 'sort':
         if (name !== 'sort') throw new InvalidQueryParameterError(name, 'sort takes no brackets.');
-        sort = parseSort(registry, def, value, name);
+        sort = parseSort(registry, def, value, name, limits.maxIncludeDepth, limits.maxSortFields ?? 10);
         break;
       case 'fields': {
         const m = /^fields\[([^[\]]+)\]$/.exec(name);
@@ -71,7 +71,7 @@ export function parseQuery(registry: Registry, def: ResourceDef, raw: string, co
         page.set(name, value);
         break;
       case 'filter':
-        filters.push(parseFilter(registry, def, name, value));
+        filters.push(parseFilter(registry, def, name, value, limits.maxIncludeDepth));
         break;
     }
   }

@@ -1,3 +1,4 @@
+import { tokenSecretColumns } from '../auth/tokens';
 import { ResourceDef, ValueError } from './types';
 import { attr, parseName, timestamp } from './values';
 
@@ -37,6 +38,7 @@ export const apiTokenResource: ResourceDef = {
   ],
   scope: { kind: 'admin-only' },
   deleteBlockers: [],
+  onCreate: tokenSecretColumns,
   validate: ({ attributes, relationships }, isCreate) => {
     if (!isCreate) return undefined;
     const client = relationships.client;

@@ -8,8 +8,8 @@ export const clientResource: ResourceDef = {
   table: 'clients',
   attributes: [
     attr('name', { nullable: false, required: true, parse: parseName }),
-    attr('email', { parse: parseEmail, foldedColumn: 'email_key' }),
-    attr('slug', { parse: parseSlug }),
+    attr('email', { parse: parseEmail, foldedColumn: 'email_key', unique: true }),
+    attr('slug', { parse: parseSlug, unique: true }),
     timestamp('createdAt'),
     timestamp('updatedAt'),
   ],
@@ -31,6 +31,7 @@ export const clientResource: ResourceDef = {
     ownedCollection('projects', 'project'),
   ],
   scope: { kind: 'client-self' },
+  hierarchy: { parent: 'parent', children: 'children' },
   deleteBlockers: [
     { name: 'children', table: 'clients', column: 'parent_id' },
     { name: 'legalEntities', table: 'legal_entities', column: 'client_id' },

@@ -26,6 +26,8 @@ export interface AttributeDef {
   readonly filterable: boolean;
   /** Column holding a case-folded copy used for equality (the email is unique case-insensitively). */
   readonly foldedColumn?: string;
+  /** No two rows may hold the same value (compared on the folded column when there is one): 409. */
+  readonly unique?: boolean;
   /** Normalises and validates a value from a request body; throws ValueError. */
   readonly parse?: (value: unknown) => unknown;
 }
@@ -75,8 +77,12 @@ export interface ResourceDef {
   readonly attributes: readonly AttributeDef[];
   readonly relationships: readonly RelationshipDef[];
   readonly scope: ScopeRule;
+  /** The type forms a forest through these relationships: writes are checked for cycles. */
+  readonly hierarchy?: { readonly parent: string; readonly children: string };
   /** Relationship names that stop a delete while they have members (409). */
   readonly deleteBlockers: readonly { name: string; table: string; column: string }[];
+  /** Extra columns and response meta for a new row (api-token: the hashed secret, shown once). */
+  readonly onCreate?: () => { columns: Record<string, unknown>; meta: Record<string, unknown> };
   /** Cross-member validation after single members passed (api-token: role vs client); `member` names the relationship at fault. */
   readonly validate?: (values: { attributes: Record<string, unknown>; relationships: Record<string, unknown> }, isCreate: boolean) => { detail: string; member: string } | undefined;
 }

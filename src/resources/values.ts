@@ -70,6 +70,7 @@ interface AttrOptions {
   sortable?: boolean;
   filterable?: boolean;
   foldedColumn?: string;
+  unique?: boolean;
   parse?: (value: unknown) => unknown;
 }
 
@@ -90,6 +91,7 @@ export function attr(name: string, o: AttrOptions = {}): AttributeDef {
     sortable: o.sortable ?? true,
     filterable: o.filterable ?? true,
     foldedColumn: o.foldedColumn,
+    unique: o.unique,
     parse: o.parse,
   };
 }

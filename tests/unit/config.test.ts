@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       defaultPageSize: 20,
       maxPageSize: 100,
       maxIncludeDepth: 4,
+      maxSortFields: 10,
       maxBodyBytes: 1024 * 1024,
       flatDefaultLimit: 100,
       flatMaxLimit: 1000,

@@ -164,8 +164,8 @@ export function flatRouter(deps: Deps): Router {
         if (req.method === 'GET') return await listClients(req, res);
         if (req.method === 'POST') {
           rejectQuery(req);
-          const created = await create(ctxOf(res), clientDef, parseFlatBody(res.locals.body, true), {}, (name) => `/${name}`);
-          const location = `${req.protocol}://${req.get('host')}/api/clients/${CLIENT_PREFIX}${created.id}`;
+          const created = await create(ctxOf(res), clientDef, parseFlatBody(res.locals.body, true), (name) => `/${name}`);
+          const location = `${req.protocol}://${req.host}/api/clients/${CLIENT_PREFIX}${created.id}`;
           return await showClient(res, created.id, 201, { Location: location });
         }
         throw new MethodNotAllowedError(req.method, ['GET', 'POST']);

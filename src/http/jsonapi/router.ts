@@ -2,7 +2,6 @@ import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { Config } from '../../config/config';
 import { Database } from '../../data/database';
-import { tokenSecretColumns } from '../../data/token-store';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError } from '../../errors/api-error';
 import { OperationContext } from '../../operations/context';
 import { CollectionResult, linkage, list, loadVisible, related, show, SingleResult } from '../../operations/read';
@@ -119,7 +118,7 @@ export function jsonApiRouter(deps: Deps): Router {
     const segments = req.path.split('/').filter((s) => s !== '').map((s) => safeDecode(s));
     const def = registry.byPath(segments[0] ?? '');
     if (!def || segments.length > 4) throw new NotFoundError(`No endpoint at ${req.path}.`);
-    if (def.scope.kind === 'admin-only' && (res(call).principal as Principal).role !== 'admin') {
+    if (def.scope.kind === 'admin-only' && (call.res.locals.principal as Principal).role !== 'admin') {
       throw new ForbiddenError(`Only admin tokens may use /${def.path}.`);
     }
     const method = req.method;
@@ -128,8 +127,8 @@ export function jsonApiRouter(deps: Deps): Router {
       if (method === 'GET') return sendCollection(call, await list(call.ctx, query(call, def, 'collection')));
       if (method === 'POST') {
         const spec = query(call, def, 'single');
-        const input = parseResourceDocument(res(call).body, 'create');
-        const created = await create(call.ctx, def, input, def.type === 'api-token' ? { onCreate: tokenSecretColumns } : {}, (name) => `/data/attributes/${name}`);
+        const input = parseResourceDocument(call.res.locals.body, 'create');
+        const created = await create(call.ctx, def, input, (name) => `/data/attributes/${name}`);
         const location = `${call.origin}/api/v2/${def.path}/${created.id}`;
         return sendSingle(call, await show(call.ctx, spec, created.id), 201, { headers: { Location: location }, resourceMeta: created.meta });
       }
@@ -141,7 +140,7 @@ export function jsonApiRouter(deps: Deps): Router {
       if (method === 'GET') return sendSingle(call, await show(call.ctx, query(call, def, 'single'), id));
       if (method === 'PATCH') {
         const spec = query(call, def, 'single');
-        const input = parseResourceDocument(res(call).body, 'update');
+        const input = parseResourceDocument(call.res.locals.body, 'update');
         await update(call.ctx, def, id, input);
         if (/\breturn=minimal\b/i.test(req.get('prefer') ?? '')) return send(call, 204, undefined, { 'Preference-Applied': 'return=minimal' });
         return sendSingle(call, await show(call.ctx, spec, id));
@@ -189,13 +188,9 @@ export function jsonApiRouter(deps: Deps): Router {
       res,
       ctx: { db: deps.db, registry, request: res.locals.scope as RequestScope },
       rawQuery: rawQueryOf(req),
-      origin: `${req.protocol}://${req.get('host')}`,
+      origin: `${req.protocol}://${req.host}`,
     };
     dispatch(call).catch(next);
   });
   return router;
-}
-
-function res(call: Call): Record<string, unknown> {
-  return call.res.locals as Record<string, unknown>;
 }

@@ -11,9 +11,10 @@ export function requestContext(logger: Logger) {
     res.locals.log = logger.child({ requestId: id });
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
+    const path = req.originalUrl.split('?')[0];
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      (res.locals.log as Logger).info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      (res.locals.log as Logger).info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };
