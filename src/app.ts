@@ -27,7 +27,7 @@ export function buildApp(config: Config, db: Database, logger: Logger): Express 
   app.set('query parser', false);
   app.set('etag', false);
 
-  app.use(requestContext(logger));
+  app.use(requestContext(logger, db.counter, config.exposeStatementCount));
   app.use(
     cors({
       origin: config.corsOrigins.length === 0 ? false : config.corsOrigins,

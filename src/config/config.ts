@@ -11,6 +11,8 @@ export interface Config {
   corsOrigins: string[];
   trustProxy: boolean;
   logLevel: string;
+  /** Send X-Statement-Count on every response (the bench reads it). */
+  exposeStatementCount: boolean;
   limits: {
     defaultPageSize: number;
     maxPageSize: number;
@@ -73,6 +75,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: list(env.CORS_ORIGINS, []),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     logLevel: env.LOG_LEVEL || 'info',
+    exposeStatementCount: env.EXPOSE_STATEMENT_COUNT === '1' || env.EXPOSE_STATEMENT_COUNT === 'true',
     limits: {
       defaultPageSize,
       maxPageSize,

@@ -59,6 +59,12 @@ class ReadWriteLock {
 export class StatementCounter implements Logger {
   total = 0;
   readonly context = new AsyncLocalStorage<{ count: number }>();
+  /** Runs `fn` with its own count (a request, a bench step); returns what it counted. */
+  async count(fn: () => Promise<unknown>): Promise<number> {
+    const stats = { count: 0 };
+    await this.context.run(stats, fn);
+    return stats.count;
+  }
   logQuery(): void {
     this.total++;
     const ctx = this.context.getStore();

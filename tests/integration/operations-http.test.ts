@@ -473,3 +473,32 @@ describe('hostile input never causes a 500', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 });
+
+describe('statement counts on the wire', () => {
+  it('When EXPOSE_STATEMENT_COUNT=1, then each response says how many SQL statements it took, and a bigger include takes more', async () => {
+    const h2 = await startHarness({ EXPOSE_STATEMENT_COUNT: '1' });
+    try {
+      const root = await makeClient(h2, { name: 'Counted root' });
+      await makeClient(h2, { name: 'Counted child' }, root);
+      const plain = await api(h2).get('/api/v2/clients');
+      const withInclude = await api(h2).get('/api/v2/clients?include=children.children,legalEntities');
+      const a = Number(plain.headers['x-statement-count']);
+      const b = Number(withInclude.headers['x-statement-count']);
+      // The page and its COUNT at least; the include adds its levels' linkage statements.
+      expect(a).toBeGreaterThanOrEqual(2);
+      expect(b).toBeGreaterThan(a);
+    } finally {
+      await h2.close();
+    }
+  });
+
+  it('When EXPOSE_STATEMENT_COUNT is not set, then no response carries X-Statement-Count', async () => {
+    const h2 = await startHarness();
+    try {
+      const res = await api(h2).get('/api/v2/clients');
+      expect(res.headers['x-statement-count']).toBeUndefined();
+    } finally {
+      await h2.close();
+    }
+  });
+});
