@@ -7,6 +7,10 @@ export class ClientEntity extends BaseColumns {
   @Column({ type: 'varchar', length: 200 })
   name!: string;
 
+  /** Case-folded name: substring filters compare on it (and a trigram index covers it). */
+  @Column({ name: 'name_key', type: 'varchar', length: 800, nullable: true })
+  nameKey!: string | null;
+
   @Column({ type: 'varchar', length: 254, nullable: true })
   email!: string | null;
 

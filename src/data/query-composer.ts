@@ -58,9 +58,9 @@ class Joins {
 }
 
 function attributeCondition(dialect: Dialect, column: string, attribute: AttributeDef, alias: string, node: FilterNode & { kind: 'attribute' }, params: Params): string {
-  const folded = attribute.foldedColumn !== undefined;
-  const eqExpr = folded ? col(alias, attribute.foldedColumn!) : column;
-  const eqValue = (v: string | boolean): unknown => (folded ? casefold(String(v)) : v);
+  const insensitive = attribute.caseInsensitiveEquality === true && attribute.foldedColumn !== undefined;
+  const eqExpr = insensitive ? col(alias, attribute.foldedColumn!) : column;
+  const eqValue = (v: string | boolean): unknown => (insensitive ? casefold(String(v)) : v);
   const values = node.values;
   switch (node.operator) {
     case 'eq':
@@ -83,10 +83,14 @@ function attributeCondition(dialect: Dialect, column: string, attribute: Attribu
     case 'contains':
     case 'startsWith':
     case 'endsWith': {
-      const needle = likeLiteral(casefold(String(values[0])));
+      const folded = casefold(String(values[0]));
+      const needle = likeLiteral(folded);
       const pattern = node.operator === 'contains' ? `%${needle}%` : node.operator === 'startsWith' ? `${needle}%` : `%${needle}`;
-      const haystack = folded ? eqExpr : dialect.casefold(column);
-      return `${haystack} LIKE ${params.add(pattern)} ESCAPE '\\'`;
+      const haystack = attribute.foldedColumn ? col(alias, attribute.foldedColumn) : dialect.casefold(column);
+      const exact = `${haystack} LIKE ${params.add(pattern)} ESCAPE '\\'`;
+      // The trigram index narrows the rows; the LIKE keeps the result exactly the plain operator's.
+      const prefilter = attribute.substringIndex ? dialect.substringPrefilter(alias, attribute.substringIndex, folded, params) : undefined;
+      return prefilter ? `${prefilter} AND ${exact}` : exact;
     }
   }
 }

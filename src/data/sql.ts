@@ -33,6 +33,12 @@ export interface Dialect {
   binary(expr: string): string;
   /** The driver's positional placeholder number n (1-based). */
   placeholder(n: number): string;
+  /**
+   * A predicate using a trigram index to narrow rows whose folded column contains `folded`,
+   * or undefined when the index cannot help (fewer than 3 characters, or the database's
+   * index works on LIKE directly).
+   */
+  substringPrefilter(alias: string, index: string, folded: string, params: Params): string | undefined;
 }
 
 export const sqliteDialect: Dialect = {
@@ -40,6 +46,9 @@ export const sqliteDialect: Dialect = {
   casefold: (expr) => `casefold(${expr})`,
   binary: (expr) => expr,
   placeholder: () => '?',
+  substringPrefilter: (alias, index, folded, params) =>
+    // FTS5 strings cannot hold control characters (a NUL ends them): such needles scan instead.
+    [...folded].length < 3 || /[\u0000-\u001f]/.test(folded) ? undefined : `${alias}.rowid IN (SELECT rowid FROM ${q(index)} WHERE ${q(index)} MATCH ${params.add(`"${folded.replace(/"/g, '""')}"`)})`,
 };
 
 export const postgresDialect: Dialect = {
@@ -47,6 +56,7 @@ export const postgresDialect: Dialect = {
   casefold: (expr) => `lower(upper(${expr}))`,
   binary: (expr) => `${expr} COLLATE "C"`,
   placeholder: (n) => `$${n}`,
+  substringPrefilter: () => undefined,
 };
 
 /** Escapes LIKE wildcards so that `%` and `_` match themselves (used with ESCAPE '\'). */

@@ -1,6 +1,7 @@
 import { Executor, isUniqueViolation } from '../data/database';
 import { newObjectId, isObjectId, nowIso } from '../data/object-id';
 import { selectByIds } from '../data/query-composer';
+import { storedColumns } from '../data/columns';
 import { ancestorIds, countBlockers, deleteRow, insertRow, memberIds, setForeignKey, updateRow, valueTaken } from '../data/writer';
 import { ApiError, ConflictError, ErrorList, ForbiddenError, RelatedNotFoundError, ValidationError } from '../errors/api-error';
 import { attribute, relationship } from '../resources/registry';
@@ -115,24 +116,15 @@ function parseAttributes(def: ResourceDef, input: WriteInput, isCreate: boolean,
   return values;
 }
 
-function columnsOf(def: ResourceDef, values: Record<string, unknown>): Record<string, unknown> {
-  const columns: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(values)) {
-    const attr = attribute(def, name)!;
-    columns[attr.column] = value;
-    if (attr.foldedColumn) columns[attr.foldedColumn] = typeof value === 'string' ? casefold(value) : null;
-  }
-  return columns;
-}
-
 /** 409s for unique attributes already held by another row. */
 async function uniqueConflicts(ex: Executor, def: ResourceDef, values: Record<string, unknown>, input: WriteInput, exceptId: string | undefined): Promise<ApiError[]> {
   const errors: ApiError[] = [];
   for (const attr of def.attributes) {
     const value = values[attr.name];
     if (!attr.unique || value === undefined || value === null) continue;
-    const key = attr.foldedColumn ? casefold(String(value)) : value;
-    if (await valueTaken(ex, def, attr.foldedColumn ?? attr.column, key, exceptId)) {
+    const folded = attr.caseInsensitiveEquality && attr.foldedColumn;
+    const key = folded ? casefold(String(value)) : value;
+    if (await valueTaken(ex, def, folded ? attr.foldedColumn! : attr.column, key, exceptId)) {
       errors.push(new ConflictError(`Another ${def.type} already has this ${attr.name}.`, { pointer: input.attributes.get(attr.name)!.pointer }));
     }
   }
@@ -229,7 +221,7 @@ export async function create(ctx: OperationContext, def: ResourceDef, input: Wri
 
     const now = nowIso();
     const extra = def.onCreate?.();
-    const row: Record<string, unknown> = { id: newId, ...columnsOf(def, values), version: 1, created_at: now, updated_at: now, ...(extra?.columns ?? {}) };
+    const row: Record<string, unknown> = { id: newId, ...storedColumns(def, values), version: 1, created_at: now, updated_at: now, ...(extra?.columns ?? {}) };
     for (const r of rels) if (r.rel.kind === 'to-one') row[r.rel.column] = r.value;
     await guardUnique(() => insertRow(ex, def, row));
     for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, newId, r.rel, r.value as string[], r.pointer, true, now);
@@ -268,7 +260,7 @@ export async function update(ctx: OperationContext, def: ResourceDef, id: string
     throwAll(errors409);
 
     const now = nowIso();
-    const columns = columnsOf(def, values);
+    const columns = storedColumns(def, values);
     for (const r of rels) if (r.rel.kind === 'to-one') columns[r.rel.column] = r.value;
     await guardUnique(() => updateRow(ex, def, id, columns, now));
     for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, id, r.rel, r.value as string[], r.pointer, false, now);

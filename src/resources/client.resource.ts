@@ -7,8 +7,8 @@ export const clientResource: ResourceDef = {
   path: 'clients',
   table: 'clients',
   attributes: [
-    attr('name', { nullable: false, required: true, parse: parseName }),
-    attr('email', { parse: parseEmail, foldedColumn: 'email_key', unique: true }),
+    attr('name', { nullable: false, required: true, parse: parseName, foldedColumn: 'name_key', substringIndex: 'clients_name_fts' }),
+    attr('email', { parse: parseEmail, foldedColumn: 'email_key', caseInsensitiveEquality: true, unique: true }),
     attr('slug', { parse: parseSlug, unique: true }),
     timestamp('createdAt'),
     timestamp('updatedAt'),

@@ -24,8 +24,12 @@ export interface AttributeDef {
   readonly updatable: boolean;
   readonly sortable: boolean;
   readonly filterable: boolean;
-  /** Column holding a case-folded copy used for equality (the email is unique case-insensitively). */
+  /** Column holding a case-folded copy, written with every value; contains/startsWith/endsWith compare on it. */
   readonly foldedColumn?: string;
+  /** Equality (eq, ne, in, nin, uniqueness) compares case-insensitively, on the folded column (email). */
+  readonly caseInsensitiveEquality?: boolean;
+  /** A trigram index over the folded column that speeds up substring filters (SQLite FTS5 table name). */
+  readonly substringIndex?: string;
   /** No two rows may hold the same value (compared on the folded column when there is one): 409. */
   readonly unique?: boolean;
   /** Normalises and validates a value from a request body; throws ValueError. */

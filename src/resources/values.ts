@@ -70,6 +70,8 @@ interface AttrOptions {
   sortable?: boolean;
   filterable?: boolean;
   foldedColumn?: string;
+  caseInsensitiveEquality?: boolean;
+  substringIndex?: string;
   unique?: boolean;
   parse?: (value: unknown) => unknown;
 }
@@ -91,6 +93,8 @@ export function attr(name: string, o: AttrOptions = {}): AttributeDef {
     sortable: o.sortable ?? true,
     filterable: o.filterable ?? true,
     foldedColumn: o.foldedColumn,
+    caseInsensitiveEquality: o.caseInsensitiveEquality,
+    substringIndex: o.substringIndex,
     unique: o.unique,
     parse: o.parse,
   };

@@ -30,8 +30,17 @@ interface IndexInfo {
   columns: string[];
 }
 
+/** Ordinary tables (not SQLite's own, TypeORM's, or the FTS5 search index with its shadow tables). */
 function tables(): string[] {
-  return (sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('migrations', 'typeorm_metadata')`).all() as { name: string }[]).map((r) => r.name).sort();
+  return (
+    sqlite
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('migrations', 'typeorm_metadata') AND name NOT LIKE 'clients_name_fts%'`,
+      )
+      .all() as { name: string }[]
+  )
+    .map((r) => r.name)
+    .sort();
 }
 
 function indexes(table: string): IndexInfo[] {
@@ -69,6 +78,13 @@ describe('the migrated schema', () => {
     } finally {
       await ds.destroy();
     }
+  });
+
+  it('When the migrations have run, then the name search index is an FTS5 trigram table kept in step by triggers', () => {
+    const fts = sqlite.prepare(`SELECT sql FROM sqlite_master WHERE name = 'clients_name_fts'`).get() as { sql: string };
+    expect(fts.sql).toMatch(/fts5\(name_key, content='clients', content_rowid='rowid', tokenize='trigram'\)/);
+    const triggers = (sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+    expect(triggers).toEqual(['clients_name_fts_ad', 'clients_name_fts_ai', 'clients_name_fts_au']);
   });
 
   it('When the tables are inspected, then every foreign key column leads an index and restricts deletes', () => {
