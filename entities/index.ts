@@ -5,7 +5,9 @@ import { ProjectEntity } from './project.entity';
 import { ReportingEntityEntity } from './reporting-entity.entity';
 import { Initial1763884800000 } from './migrations/1763884800000-initial';
 import { NameSearch1763971200000 } from './migrations/1763971200000-name-search';
+import { Settings1764057600000 } from './migrations/1764057600000-settings';
+import { SettingEntity } from './setting.entity';
 
-export const entities = [ClientEntity, LegalEntityEntity, ReportingEntityEntity, ProjectEntity, ApiTokenEntity];
-export const migrations = [Initial1763884800000, NameSearch1763971200000];
-export { ApiTokenEntity, ClientEntity, LegalEntityEntity, ProjectEntity, ReportingEntityEntity };
+export const entities = [ClientEntity, LegalEntityEntity, ReportingEntityEntity, ProjectEntity, ApiTokenEntity, SettingEntity];
+export const migrations = [Initial1763884800000, NameSearch1763971200000, Settings1764057600000];
+export { ApiTokenEntity, ClientEntity, LegalEntityEntity, ProjectEntity, ReportingEntityEntity, SettingEntity };

@@ -18,6 +18,8 @@ export interface Config {
     maxPageSize: number;
     maxIncludeDepth: number;
     maxSortFields: number;
+    maxFilters: number;
+    maxFilterValues: number;
     maxBodyBytes: number;
     flatDefaultLimit: number;
     flatMaxLimit: number;
@@ -81,6 +83,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxPageSize,
       maxIncludeDepth: int(env, 'MAX_INCLUDE_DEPTH', 4, 1, 32),
       maxSortFields: int(env, 'MAX_SORT_FIELDS', 10, 1, 100),
+      maxFilters: int(env, 'MAX_FILTERS', 20, 1, 1000),
+      maxFilterValues: int(env, 'MAX_FILTER_VALUES', 100, 1, 10000),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024),
       flatDefaultLimit,
       flatMaxLimit,

@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, Logger, QueryFailedError } from 'typeorm';
 import { dataSourceOptions } from '../../ormconfig';
-import { bind, Dialect, Params, postgresDialect, sqliteDialect } from './sql';
+import { bind, Dialect, Params, postgresDialect, q, sqliteDialect } from './sql';
 
 /**
  * The only owner of the DataSource. Every statement runs through an Executor handed out by
@@ -80,6 +81,8 @@ export class StatementCounter implements Logger {
 export class Database {
   private readonly lock = new ReadWriteLock();
   readonly dialect: Dialect;
+  /** Signs keyset cursors; the same for every instance on this database (see loadCursorSecret). */
+  cursorSecret = '';
 
   private constructor(
     private readonly ds: DataSource,
@@ -94,7 +97,27 @@ export class Database {
     const ds = new DataSource(dataSourceOptions(databaseUrl, counter));
     await ds.initialize();
     await ds.runMigrations({ transaction: 'each' });
-    return new Database(ds, counter);
+    const db = new Database(ds, counter);
+    db.cursorSecret = await db.loadCursorSecret();
+    return db;
+  }
+
+  /**
+   * The cursor secret is made once per database and kept in `settings`. Racing instances
+   * agree: the insert does nothing when another one stored a secret first, and all read it back.
+   */
+  private async loadCursorSecret(): Promise<string> {
+    return this.write(async (ex) => {
+      const insert = new Params();
+      await ex.query(
+        `INSERT INTO ${q('settings')} (${q('name')}, ${q('value')}) VALUES (${insert.add('cursor_secret')}, ${insert.add(randomBytes(32).toString('base64url'))}) ` +
+          `ON CONFLICT (${q('name')}) DO NOTHING`,
+        insert,
+      );
+      const read = new Params();
+      const rows = await ex.query<{ value: string }>(`SELECT ${q('value')} FROM ${q('settings')} WHERE ${q('name')} = ${read.add('cursor_secret')}`, read);
+      return rows[0].value;
+    });
   }
 
   async close(): Promise<void> {

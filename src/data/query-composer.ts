@@ -1,10 +1,10 @@
 import { FilterNode, PageSpec, SortKey } from '../query/ast';
-import { Registry } from '../resources/registry';
+import { Registry, relationship } from '../resources/registry';
 import { AttributeDef, ResourceDef, ToOneDef } from '../resources/types';
 import { casefold } from '../resources/values';
 import { Scope } from '../scope/scope';
 import { Executor } from './database';
-import { and, scopePredicate, visibleIdPredicate } from './scope.sql';
+import { ancestorsSql, and, descendantsSql, scopePredicate, visibleIdPredicate } from './scope.sql';
 import { col, Dialect, likeLiteral, Params, q } from './sql';
 
 /**
@@ -107,35 +107,90 @@ function filterCondition(registry: Registry, dialect: Dialect, def: ResourceDef,
     if (node.ids.includes(null)) parts.push(hidden ? `(${fk} IS NULL OR NOT (${hidden}))` : `${fk} IS NULL`);
     return parts.map((p) => `(${p})`).join(' OR ');
   }
+  if (node.kind === 'hierarchy') {
+    const parent = relationship(def, def.hierarchy!.parent) as ToOneDef;
+    const related = node.relation === 'descendantOf' ? descendantsSql(def.table, parent.column, node.id, params) : ancestorsSql(def.table, parent.column, node.id, params);
+    // The named client must itself be visible: otherwise it matches nothing, as if it did not exist.
+    return and([`${col('t', 'id')} IN (${related})`, visibleIdPredicate(def, params.add(node.id), scope, params)]);
+  }
   const alias = joins.alias(node.path);
   return attributeCondition(dialect, col(alias, node.attribute.column), node.attribute, alias, node, params);
 }
 
-export async function selectRows(ex: Executor, registry: Registry, req: SelectRequest): Promise<{ rows: Row[]; total?: number }> {
+interface OrderKey {
+  readonly expr: string;
+  readonly descending: boolean;
+}
+
+/**
+ * Rows strictly after a position in the order of `keys` (ascending keys sort NULLs first,
+ * descending ones last): (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ..., with NULL-aware terms.
+ */
+function afterPosition(keys: readonly OrderKey[], values: readonly (string | null)[], params: Params): string {
+  const equal = (k: OrderKey, v: string | null) => (v === null ? `${k.expr} IS NULL` : `${k.expr} = ${params.add(v)}`);
+  const later = (k: OrderKey, v: string | null): string | undefined => {
+    if (!k.descending) return v === null ? `${k.expr} IS NOT NULL` : `${k.expr} > ${params.add(v)}`;
+    return v === null ? undefined : `(${k.expr} < ${params.add(v)} OR ${k.expr} IS NULL)`;
+  };
+  const terms: string[] = [];
+  keys.forEach((key, i) => {
+    const step = later(key, values[i]);
+    if (step === undefined) return;
+    terms.push(and([...keys.slice(0, i).map((k, j) => equal(k, values[j])), step]));
+  });
+  return terms.length === 0 ? '1 = 0' : terms.map((t) => `(${t})`).join(' OR ');
+}
+
+export interface SelectResult {
+  readonly rows: Row[];
+  readonly total?: number;
+  /** Keyset mode: whether more rows lie beyond this page in the direction read. */
+  readonly more?: boolean;
+}
+
+/** Name of the selected value of sort key i (keyset cursors are made from it). */
+export function sortKeyColumn(i: number): string {
+  return `__k${i}`;
+}
+
+export async function selectRows(ex: Executor, registry: Registry, req: SelectRequest): Promise<SelectResult> {
   const params = new Params();
   const joins = new Joins(registry, req.scope, params);
-  const where = and([
+  const conditions = [
     scopePredicate(req.def, 't', req.scope, params),
     req.where?.(params),
     ...(req.filters ?? []).map((f) => filterCondition(registry, ex.dialect, req.def, f, joins, req.scope, params)),
-  ]);
+  ];
   const filterJoins = [...joins.sql];
+  const where = and(conditions);
 
-  const order: string[] = [];
-  for (const key of req.sort ?? []) {
-    const alias = joins.alias(key.path);
-    const expr = ex.dialect.binary(col(alias, key.attribute.column));
-    order.push(key.descending ? `${expr} DESC NULLS LAST` : `${expr} ASC NULLS FIRST`);
-  }
-  order.push(`${col('t', 'id')} ASC`);
+  const keys: OrderKey[] = (req.sort ?? []).map((key) => ({ expr: ex.dialect.binary(col(joins.alias(key.path), key.attribute.column)), descending: key.descending }));
+  keys.push({ expr: col('t', 'id'), descending: false });
+  const page = req.page;
+  const backwards = page?.mode === 'keyset' && page.direction === 'before';
+  // Reading backwards is reading forwards in the reversed order (ascending NULLS FIRST reverses to descending NULLS LAST).
+  const ordered = backwards ? keys.map((k) => ({ ...k, descending: !k.descending })) : keys;
+  const order = ordered.map((k) => (k.descending ? `${k.expr} DESC NULLS LAST` : `${k.expr} ASC NULLS FIRST`)).join(', ');
 
   let limit = '';
-  if (req.page?.mode === 'number') limit = ` LIMIT ${req.page.size} OFFSET ${(req.page.number - 1) * req.page.size}`;
-  if (req.page?.mode === 'offset') limit = ` LIMIT ${req.page.limit} OFFSET ${req.page.offset}`;
+  let pageWhere = where;
+  if (page?.mode === 'number') limit = ` LIMIT ${page.size} OFFSET ${(page.number - 1) * page.size}`;
+  if (page?.mode === 'offset') limit = ` LIMIT ${page.limit} OFFSET ${page.offset}`;
+  if (page?.mode === 'keyset') {
+    limit = ` LIMIT ${page.size + 1}`;
+    if (page.position) pageWhere = and([where, afterPosition(ordered, [...page.position.values, page.position.id], params)]);
+  }
 
-  const select = req.columns.map((c) => col('t', c)).join(', ');
+  const select = [...req.columns.map((c) => col('t', c))];
+  if (page?.mode === 'keyset') keys.slice(0, -1).forEach((k, i) => select.push(`${k.expr} AS ${q(sortKeyColumn(i))}`));
   const from = `FROM ${q(req.def.table)} t`;
-  const rows = await ex.query<Row>(`SELECT ${select} ${from} ${joins.sql.join(' ')} WHERE ${where} ORDER BY ${order.join(', ')}${limit}`, params);
+  let rows = await ex.query<Row>(`SELECT ${select.join(', ')} ${from} ${joins.sql.join(' ')} WHERE ${pageWhere} ORDER BY ${order}${limit}`, params);
+  if (page?.mode === 'keyset') {
+    const more = rows.length > page.size;
+    rows = rows.slice(0, page.size);
+    if (backwards) rows.reverse();
+    return { rows, more };
+  }
   if (!req.count) return { rows };
   const counted = await ex.query<{ n: number | string }>(`SELECT COUNT(*) AS n ${from} ${filterJoins.join(' ')} WHERE ${where}`, params);
   return { rows, total: Number(counted[0]?.n ?? 0) };

@@ -34,3 +34,20 @@ export function and(parts: (string | undefined)[]): string {
   const present = parts.filter((p): p is string => p !== undefined && p !== '');
   return present.length === 0 ? '1 = 1' : present.map((p) => `(${p})`).join(' AND ');
 }
+
+/** Ids strictly below `id` in the hierarchy of `table` (any depth). */
+export function descendantsSql(table: string, parentColumn: string, id: string, params: Params): string {
+  return (
+    `WITH RECURSIVE below(id) AS (SELECT d0.${q('id')} FROM ${q(table)} d0 WHERE d0.${q(parentColumn)} = ${params.add(id)} ` +
+    `UNION ALL SELECT dn.${q('id')} FROM ${q(table)} dn JOIN below b ON dn.${q(parentColumn)} = b.id) SELECT id FROM below`
+  );
+}
+
+/** Ids strictly above `id` in the hierarchy of `table` (its parent, grandparent, ...). */
+export function ancestorsSql(table: string, parentColumn: string, id: string, params: Params): string {
+  return (
+    `WITH RECURSIVE above(id, parent_id) AS (SELECT a0.${q('id')}, a0.${q(parentColumn)} FROM ${q(table)} a0 WHERE a0.${q('id')} = ${params.add(id)} ` +
+    `UNION ALL SELECT an.${q('id')}, an.${q(parentColumn)} FROM ${q(table)} an JOIN above a ON an.${q('id')} = a.parent_id) ` +
+    `SELECT id FROM above WHERE id <> ${params.add(id)}`
+  );
+}

@@ -19,7 +19,10 @@ export interface CollectionResult {
   readonly def: ResourceDef;
   readonly records: ResourceRecord[];
   readonly graph: Graph;
+  /** Page-number and offset modes: the total under the scope. */
   readonly total: number;
+  /** Keyset mode: whether rows lie beyond this page in the direction read. */
+  readonly more: boolean;
   readonly spec: QuerySpec;
 }
 
@@ -37,10 +40,11 @@ export interface LinkageResult {
   readonly kind: 'linkage';
   readonly relationship: RelationshipDef;
   readonly target: ResourceDef;
-  /** To-many: the page of ids; to-one: one id or none. */
-  readonly ids: string[];
+  /** To-many: the page of rows (id and sort-key values); to-one: one id or none. */
+  readonly rows: Row[];
   readonly restricted: boolean;
   readonly total: number;
+  readonly more: boolean;
   readonly spec: QuerySpec;
 }
 
@@ -58,7 +62,7 @@ export async function loadVisible(ex: Executor, ctx: OperationContext, def: Reso
 
 async function collection(ex: Executor, ctx: OperationContext, spec: QuerySpec, where?: (p: Params) => string): Promise<CollectionResult> {
   const loader = new GraphLoader(ex, ctx.registry, ctx.request.scope, spec.fields, spec.include);
-  const { rows, total } = await selectRows(ex, ctx.registry, {
+  const { rows, total, more } = await selectRows(ex, ctx.registry, {
     def: spec.type,
     columns: loader.columns(spec.type),
     scope: ctx.request.scope,
@@ -70,7 +74,7 @@ async function collection(ex: Executor, ctx: OperationContext, spec: QuerySpec, 
   });
   const records = rows.map((row) => loader.graph.add(spec.type, row));
   await loader.load(spec.type, records, spec.include);
-  return { kind: 'collection', def: spec.type, records, graph: loader.graph, total: total ?? 0, spec };
+  return { kind: 'collection', def: spec.type, records, graph: loader.graph, total: total ?? 0, more: more ?? false, spec };
 }
 
 export function list(ctx: OperationContext, spec: QuerySpec): Promise<CollectionResult> {
@@ -128,7 +132,7 @@ export function linkage(ctx: OperationContext, def: ResourceDef, id: string, nam
   return ctx.db.read(async (ex) => {
     if (rel.kind === 'to-many') {
       await loadVisible(ex, ctx, def, id, ['id']);
-      const { rows, total } = await selectRows(ex, ctx.registry, {
+      const { rows, total, more } = await selectRows(ex, ctx.registry, {
         def: target,
         columns: ['id'],
         scope: ctx.request.scope,
@@ -138,9 +142,9 @@ export function linkage(ctx: OperationContext, def: ResourceDef, id: string, nam
         where: (p) => `${col('t', rel.inverseColumn)} = ${p.add(id)}`,
         count: true,
       });
-      return { kind: 'linkage', relationship: rel, target, ids: rows.map((r) => r.id), restricted: false, total: total ?? 0, spec };
+      return { kind: 'linkage', relationship: rel, target, rows, restricted: false, total: total ?? 0, more: more ?? false, spec };
     }
     const t = await toOneTarget(ex, ctx, def, id, rel);
-    return { kind: 'linkage', relationship: rel, target, ids: t.id ? [t.id] : [], restricted: t.restricted, total: t.id ? 1 : 0, spec };
+    return { kind: 'linkage', relationship: rel, target, rows: t.id ? [{ id: t.id }] : [], restricted: t.restricted, total: t.id ? 1 : 0, more: false, spec };
   });
 }

@@ -65,11 +65,27 @@ export type FilterNode =
       readonly parameter: string;
       readonly relationship: ToOneDef;
       readonly ids: readonly (string | null)[];
+    }
+  | {
+      /** filter[descendantOf]=ID (the subtree below ID) and filter[ancestorOf]=ID (the chain above it). */
+      readonly kind: 'hierarchy';
+      readonly parameter: string;
+      readonly relation: 'descendantOf' | 'ancestorOf';
+      readonly id: string;
     };
 
 export type PageSpec =
   | { readonly mode: 'number'; readonly number: number; readonly size: number }
-  | { readonly mode: 'offset'; readonly offset: number; readonly limit: number };
+  | { readonly mode: 'offset'; readonly offset: number; readonly limit: number }
+  | {
+      /** Keyset: rows after (or before) a position; no position = from the start (or the end). */
+      readonly mode: 'keyset';
+      readonly size: number;
+      readonly direction: 'after' | 'before';
+      readonly position: { readonly values: (string | null)[]; readonly id: string } | null;
+      /** What the cursors of this page's links are bound to. */
+      readonly binding: string;
+    };
 
 export interface QuerySpec {
   readonly type: ResourceDef;
@@ -90,4 +106,10 @@ export interface QueryLimits {
   readonly maxIncludeDepth: number;
   /** Most sort keys in one `sort` (default 10). */
   readonly maxSortFields?: number;
+  /** Most filter parameters in one query (default 20). */
+  readonly maxFilters?: number;
+  /** Most values in one comma-separated filter list (default 100). */
+  readonly maxFilterValues?: number;
+  /** Secret that signs keyset cursors; without one, keyset pagination is refused. */
+  readonly cursorSecret?: string;
 }

@@ -32,7 +32,15 @@ function typed(attribute: AttributeDef, parameter: string, value: string): strin
 }
 
 /** One `filter[...]` parameter → a filter node bound to registry fields. */
-export function parseFilter(registry: Registry, root: ResourceDef, parameter: string, value: string, maxDepth = 4): FilterNode {
+function list(parameter: string, value: string, max: number): string[] {
+  const items = value.split(',');
+  if (items.length > max) throw new InvalidQueryParameterError(parameter, `A filter list takes at most ${max} values.`);
+  return items;
+}
+
+const HIERARCHY = new Set(['descendantOf', 'ancestorOf']);
+
+export function parseFilter(registry: Registry, root: ResourceDef, parameter: string, value: string, maxDepth = 4, maxValues = 100): FilterNode {
   const match = FILTER_NAME.exec(parameter);
   if (!match) throw new InvalidQueryParameterError(parameter, 'Filters have the form filter[field] or filter[field][operator].');
   const [, field, op] = match;
@@ -41,13 +49,19 @@ export function parseFilter(registry: Registry, root: ResourceDef, parameter: st
   }
   const operator = op as FilterOperator | undefined;
 
+  if (HIERARCHY.has(field) && root.hierarchy && !relationship(root, field)) {
+    if (operator !== undefined) throw new InvalidQueryParameterError(parameter, `filter[${field}] takes one id and no operator.`);
+    if (!ID.test(value)) throw new InvalidQueryParameterError(parameter, `"${value}" is not a 24-hex id.`);
+    return { kind: 'hierarchy', parameter, relation: field as 'descendantOf' | 'ancestorOf', id: value };
+  }
+
   const rel = relationship(root, field);
   if (rel) {
     if (rel.kind !== 'to-one') throw new InvalidQueryParameterError(parameter, `"${field}" is a to-many relationship and cannot be filtered on.`);
     if (operator !== undefined && operator !== 'eq' && operator !== 'in') {
       throw new InvalidQueryParameterError(parameter, `filter[${field}] takes an id, a comma-separated list of ids, or null.`);
     }
-    const ids = value.split(',').map((v) => {
+    const ids = list(parameter, value, maxValues).map((v) => {
       if (v === 'null' && rel.nullable) return null;
       if (!ID.test(v)) throw new InvalidQueryParameterError(parameter, `"${v}" is not a 24-hex id${rel.nullable ? ' or null' : ''}.`);
       return v;
@@ -65,7 +79,7 @@ export function parseFilter(registry: Registry, root: ResourceDef, parameter: st
     if (value !== 'true' && value !== 'false') throw new InvalidQueryParameterError(parameter, 'The null operator takes true or false.');
     values = [value === 'true'];
   } else if (effective === 'in' || effective === 'nin') {
-    values = value.split(',').map((v) => typed(attribute, parameter, v));
+    values = list(parameter, value, maxValues).map((v) => typed(attribute, parameter, v));
   } else {
     values = [typed(attribute, parameter, value)];
   }

@@ -9,10 +9,19 @@ export function positiveInt(parameter: string, value: string): number {
   return n;
 }
 
-/** page[number] and page[size] → a page-number page, defaults and maximum from the limits. */
-export function parsePage(params: ReadonlyMap<string, string>, limits: QueryLimits): PageSpec {
-  let number = 1;
+/** The page parameters before cursors are checked (that needs the sort and filters). */
+export type RawPage =
+  | { readonly mode: 'number'; readonly number: number; readonly size: number }
+  | { readonly mode: 'keyset'; readonly size: number; readonly direction: 'after' | 'before'; readonly cursor: string; readonly parameter: string };
+
+/**
+ * page[number]/page[size] (page-number mode, the default) or page[after]/page[before] with
+ * page[size] (keyset mode; an empty value starts at the first or last page).
+ */
+export function parsePage(params: ReadonlyMap<string, string>, limits: QueryLimits): RawPage {
+  let number: number | undefined;
   let size = limits.defaultPageSize;
+  let keyset: { direction: 'after' | 'before'; cursor: string; parameter: string } | undefined;
   for (const [name, value] of params) {
     switch (name) {
       case 'page[number]':
@@ -24,10 +33,19 @@ export function parsePage(params: ReadonlyMap<string, string>, limits: QueryLimi
         break;
       case 'page[after]':
       case 'page[before]':
-        throw new InvalidQueryParameterError(name, 'Keyset pagination is not available yet; use page[number] and page[size].');
+        if (keyset) throw new InvalidQueryParameterError(name, 'page[after] and page[before] cannot be used together.');
+        keyset = { direction: name === 'page[after]' ? 'after' : 'before', cursor: value, parameter: name };
+        break;
       default:
-        throw new InvalidQueryParameterError(name, `${name} is not a pagination parameter (page[number], page[size]).`);
+        throw new InvalidQueryParameterError(name, `${name} is not a pagination parameter (page[number], page[size], page[after], page[before]).`);
     }
   }
-  return { mode: 'number', number, size };
+  if (keyset) {
+    if (number !== undefined) throw new InvalidQueryParameterError('page[number]', 'page[number] cannot be combined with a keyset cursor.');
+    return { mode: 'keyset', size, ...keyset };
+  }
+  return { mode: 'number', number: number ?? 1, size };
 }
+
+/** Only for the type checker: a finished page is a PageSpec. */
+export type { PageSpec };

@@ -5,6 +5,7 @@ import { FilterNode, IncludeNode, QueryContext, QueryLimits, QuerySpec, SortKey 
 import { parseFieldset } from './fields.parser';
 import { parseFilter } from './filter.parser';
 import { parseInclude } from './include.parser';
+import { cursorBinding, decodeCursor } from './cursor';
 import { parsePage } from './page.parser';
 import { parseSort } from './sort.parser';
 
@@ -29,7 +30,7 @@ function family(name: string): string {
  * Parses the JSON:API query parameters of one request into a QuerySpec, validated against the
  * registry. Pure: no express, no database. Every rejection names its parameter.
  */
-export function parseQuery(registry: Registry, def: ResourceDef, raw: string, context: QueryContext, limits: QueryLimits): QuerySpec {
+export function parseQuery(registry: Registry, def: ResourceDef, raw: string, context: QueryContext, limits: QueryLimits, scopeKey = ''): QuerySpec {
   const seen = new Set<string>();
   let include: IncludeNode[] = [];
   let sort: SortKey[] = [];
@@ -71,9 +72,17 @@ export function parseQuery(registry: Registry, def: ResourceDef, raw: string, co
         page.set(name, value);
         break;
       case 'filter':
-        filters.push(parseFilter(registry, def, name, value, limits.maxIncludeDepth));
+        if (filters.length >= (limits.maxFilters ?? 20)) {
+          throw new InvalidQueryParameterError(name, `At most ${limits.maxFilters ?? 20} filters may be given in one request.`);
+        }
+        filters.push(parseFilter(registry, def, name, value, limits.maxIncludeDepth, limits.maxFilterValues ?? 100));
         break;
     }
   }
-  return { type: def, include, fields, sort, filters, page: parsePage(page, limits) };
+  const raw_page = parsePage(page, limits);
+  if (raw_page.mode === 'number') return { type: def, include, fields, sort, filters, page: raw_page };
+  if (!limits.cursorSecret) throw new InvalidQueryParameterError(raw_page.parameter, 'Keyset pagination is not available here.');
+  const binding = cursorBinding(def.type, sort, filters, scopeKey);
+  const position = raw_page.cursor === '' ? null : decodeCursor(limits.cursorSecret, binding, raw_page.cursor, raw_page.parameter, sort.length);
+  return { type: def, include, fields, sort, filters, page: { mode: 'keyset', size: raw_page.size, direction: raw_page.direction, position, binding } };
 }

@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       maxPageSize: 100,
       maxIncludeDepth: 4,
       maxSortFields: 10,
+      maxFilters: 20,
+      maxFilterValues: 100,
       maxBodyBytes: 1024 * 1024,
       flatDefaultLimit: 100,
       flatMaxLimit: 1000,

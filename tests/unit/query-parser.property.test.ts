@@ -181,6 +181,7 @@ describe('parseQuery on random query strings', () => {
         }
         for (const f of spec.filters) {
           if (f.kind === 'relationship') expect(allRelationships.has(f.relationship)).toBe(true);
+          else if (f.kind === 'hierarchy') expect(['descendantOf', 'ancestorOf']).toContain(f.relation);
           else expect(allAttributes.has(f.attribute) || f.attribute.name === 'id').toBe(true);
         }
       }),

@@ -53,6 +53,7 @@ function showSort(keys: readonly SortKey[]): string[] {
 
 function showFilter(f: FilterNode): Record<string, unknown> {
   if (f.kind === 'relationship') return { parameter: f.parameter, relationship: f.relationship.name, ids: f.ids };
+  if (f.kind === 'hierarchy') return { parameter: f.parameter, relation: f.relation, id: f.id };
   return {
     parameter: f.parameter,
     field: [...f.path.map((p) => p.name), f.attribute.name].join('.'),

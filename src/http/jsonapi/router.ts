@@ -6,7 +6,9 @@ import { ForbiddenError, MethodNotAllowedError, NotFoundError } from '../../erro
 import { OperationContext } from '../../operations/context';
 import { CollectionResult, linkage, list, loadVisible, related, show, SingleResult } from '../../operations/read';
 import { create, remove, update } from '../../operations/write';
-import { PageSpec, QueryContext, QuerySpec } from '../../query/ast';
+import { QueryContext, QuerySpec } from '../../query/ast';
+import { CursorPosition, encodeCursor } from '../../query/cursor';
+import { Row, sortKeyColumn } from '../../data/query-composer';
 import { parseQuery, splitQuery } from '../../query/query.parser';
 import { Registry, relationship } from '../../resources/registry';
 import { ResourceDef } from '../../resources/types';
@@ -57,25 +59,60 @@ function send(call: Call, status: number, doc: JsonObject | undefined, headers: 
   res.send(Buffer.from(JSON.stringify(doc)));
 }
 
-/** The same URL with page[number] replaced; every other parameter kept as sent. */
-function pageUrl(call: Call, number: number): string {
-  const pairs = splitQuery(call.rawQuery).filter(([k]) => k !== 'page[number]');
-  pairs.push(['page[number]', String(number)]);
+/** The same URL with the page position replaced; every other parameter kept as sent. */
+function pageUrl(call: Call, position: [string, string]): string {
+  const pairs = splitQuery(call.rawQuery).filter(([k]) => k !== 'page[number]' && k !== 'page[after]' && k !== 'page[before]');
+  pairs.push(position);
   const path = call.req.originalUrl.split('?')[0];
   return `${call.origin}${path}?${encodeQuery(pairs)}`;
 }
 
-function pagination(call: Call, page: PageSpec, total: number): { meta: JsonObject; links: PageLinks } {
+/** The values a keyset cursor records for a row: its sort keys (selected as __k0…) and id. */
+function positionOf(row: Row, keyCount: number): CursorPosition {
+  const values: (string | null)[] = [];
+  for (let i = 0; i < keyCount; i++) {
+    const v = row[sortKeyColumn(i)];
+    values.push(v === null || v === undefined ? null : String(v));
+  }
+  return { values, id: row.id };
+}
+
+/**
+ * meta.page and the pagination links. Page numbers: number, size, total, totalPages and
+ * first/prev/next/last. Keyset: size only; next/prev carry signed cursors of the boundary rows,
+ * first and last are the empty cursors.
+ */
+function pagination(call: Call, spec: QuerySpec, rows: Row[], total: number, more: boolean, secret: string): { meta: JsonObject; links: PageLinks } {
+  const page = spec.page;
+  if (page.mode === 'keyset') {
+    const cursor = (row: Row) => encodeCursor(secret, page.binding, positionOf(row, spec.sort.length));
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    let next: string | null = null;
+    let prev: string | null = null;
+    if (page.direction === 'after') {
+      if (more && last) next = pageUrl(call, ['page[after]', cursor(last)]);
+      if (page.position) prev = first ? pageUrl(call, ['page[before]', cursor(first)]) : pageUrl(call, ['page[before]', '']);
+    } else {
+      if (more && first) prev = pageUrl(call, ['page[before]', cursor(first)]);
+      if (page.position) next = last ? pageUrl(call, ['page[after]', cursor(last)]) : pageUrl(call, ['page[after]', '']);
+    }
+    return {
+      meta: { page: { size: page.size } },
+      links: { first: pageUrl(call, ['page[after]', '']), prev, next, last: pageUrl(call, ['page[before]', '']) },
+    };
+  }
   if (page.mode !== 'number') throw new Error('unexpected page mode');
   const totalPages = Math.ceil(total / page.size);
-  const last = Math.max(totalPages, 1);
+  const lastPage = Math.max(totalPages, 1);
+  const numbered = (n: number) => pageUrl(call, ['page[number]', String(n)]);
   return {
     meta: { page: { number: page.number, size: page.size, total, totalPages } },
     links: {
-      first: pageUrl(call, 1),
-      prev: page.number > 1 ? pageUrl(call, Math.min(page.number - 1, last)) : null,
-      next: page.number < totalPages ? pageUrl(call, page.number + 1) : null,
-      last: pageUrl(call, last),
+      first: numbered(1),
+      prev: page.number > 1 ? numbered(Math.min(page.number - 1, lastPage)) : null,
+      next: page.number < totalPages ? numbered(page.number + 1) : null,
+      last: numbered(lastPage),
     },
   };
 }
@@ -86,10 +123,12 @@ export function jsonApiRouter(deps: Deps): Router {
 
   const serializer = (call: Call, spec: QuerySpec) => new DocumentSerializer(registry, `${call.origin}/api/v2`, spec.fields);
   const selfLink = (call: Call) => `${call.origin}${call.req.originalUrl}`;
-  const query = (call: Call, def: ResourceDef, context: QueryContext) => parseQuery(registry, def, call.rawQuery, context, config.limits);
+  const limits = { ...config.limits, cursorSecret: deps.db.cursorSecret };
+  const scopeKey = (call: Call) => (call.ctx.request.scope.kind === 'all' ? 'all' : call.ctx.request.scope.rootId);
+  const query = (call: Call, def: ResourceDef, context: QueryContext) => parseQuery(registry, def, call.rawQuery, context, limits, scopeKey(call));
 
   async function sendCollection(call: Call, result: CollectionResult): Promise<void> {
-    const { meta, links } = pagination(call, result.spec.page, result.total);
+    const { meta, links } = pagination(call, result.spec, result.records.map((r) => r.row), result.total, result.more, deps.db.cursorSecret);
     const doc = await serializer(call, result.spec).document(result.records, result.def.type, result.graph, {
       self: selfLink(call),
       meta,
@@ -172,10 +211,11 @@ export function jsonApiRouter(deps: Deps): Router {
     }
     const result = await linkage(call.ctx, def, id, rel.name, spec);
     const owner = `${call.origin}/api/v2/${def.path}/${id}`;
-    const paging = rel.kind === 'to-many' ? pagination(call, spec.page, result.total) : undefined;
-    const doc = serializer(call, spec).linkageDocument(rel, target, result.ids, owner, {
+    const paging = rel.kind === 'to-many' ? pagination(call, spec, result.rows, result.total, result.more, deps.db.cursorSecret) : undefined;
+    const counted = spec.page.mode === 'keyset' ? {} : { count: result.total };
+    const doc = serializer(call, spec).linkageDocument(rel, target, result.rows.map((r) => r.id), owner, {
       restricted: result.restricted,
-      meta: paging ? { count: result.total, ...paging.meta } : undefined,
+      meta: paging ? { ...counted, ...paging.meta } : undefined,
       links: paging?.links,
     });
     doc.links = { ...(doc.links as JsonObject), self: selfLink(call) };
