@@ -38,8 +38,9 @@ export function decodeCursor(secret: string, binding: string, cursor: string, pa
   const dot = cursor.indexOf('.');
   if (dot <= 0) throw bad('it is malformed');
   const payload = cursor.slice(0, dot);
-  const given = Buffer.from(cursor.slice(dot + 1), 'base64url');
-  const expected = Buffer.from(sign(secret, binding, payload), 'base64url');
+  // Compare the signature as text: base64url decoding would ignore padding and stray characters.
+  const given = Buffer.from(cursor.slice(dot + 1), 'utf8');
+  const expected = Buffer.from(sign(secret, binding, payload), 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw bad('it was not made by this service for this sort and these filters');
   }
