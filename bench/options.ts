@@ -17,12 +17,17 @@ export interface BenchOptions {
   /** Skip the HTTP scenarios (hierarchy measurement only) or the hierarchy measurement. */
   readonly http: boolean;
   readonly hierarchy: boolean;
+  /** Only these scenarios (names), or all. */
+  readonly only?: readonly string[];
+  /** Run the service with --cpu-prof, writing its profile under data/bench/profiles/. */
+  readonly profile: boolean;
   /** Project root (where dist/ and bench/results/ are). */
   readonly root: string;
 }
 
-const USAGE = `npm run bench -- [--clients N] [--seconds S] [--fresh] [--no-http] [--no-hierarchy]
-  env: BENCH_CLIENTS (default 100000), BENCH_SECONDS (default 5), DATABASE_URL (default sqlite:data/bench/sqlite-<N>.sqlite)`;
+const USAGE = `npm run bench -- [--clients N] [--seconds S] [--fresh] [--only a,b] [--profile] [--no-http] [--no-hierarchy]
+  env: BENCH_CLIENTS (default 100000), BENCH_SECONDS (default 5, or 1 below 10000 clients),
+       DATABASE_URL (default sqlite:data/bench/sqlite-<N>.sqlite)`;
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -37,6 +42,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, ro
   let fresh = false;
   let http = true;
   let hierarchy = true;
+  let profile = false;
+  let only: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -51,15 +58,17 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, ro
     else if (flag === '--fresh') fresh = true;
     else if (flag === '--no-http') http = false;
     else if (flag === '--no-hierarchy') hierarchy = false;
+    else if (flag === '--profile') profile = true;
+    else if (flag === '--only') only = value().split(',').map((x) => x.trim()).filter((x) => x !== '');
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
   const clients = Math.floor(positive('--clients / BENCH_CLIENTS', clientsRaw, 100_000));
-  const seconds = positive('--seconds / BENCH_SECONDS', secondsRaw, 5);
+  const seconds = positive('--seconds / BENCH_SECONDS', secondsRaw, clients < 10_000 ? 1 : 5);
   const given = env.DATABASE_URL;
   const databaseUrl = given && given.length > 0 ? given : `sqlite:${path.join(root, 'data', 'bench', `sqlite-${clients}.sqlite`)}`;
   const kind = databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
-  return { clients, seconds, fresh, databaseUrl, kind, http, hierarchy, root };
+  return { clients, seconds, fresh, databaseUrl, kind, http, hierarchy, only, profile, root };
 }

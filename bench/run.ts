@@ -1,0 +1,194 @@
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Database } from '../src/data/database';
+import { deleteToken, insertToken } from '../src/data/token-store';
+import { DatasetInfo, openDataset } from './dataset';
+import { HierarchyResult, measureHierarchy } from './hierarchy';
+import { load } from './load';
+import { describeMachine, loadWarning, Machine, machineLine } from './machine';
+import { BenchOptions, parseOptions } from './options';
+import { BenchReport, compare, hierarchyTable, ScenarioResult, scenarioTable, sqlTable, targets, targetTable } from './report';
+import { Document, Scenario, scenarios } from './scenarios';
+import { get, startService } from './service';
+import { measureSql, SqlPair } from './sql-timings';
+import { ms } from './timing';
+
+/**
+ * npm run bench (issue 4 item 7): builds or reuses a database of N clients, measures the
+ * hierarchy designs and `contains` in SQL, then drives the built service over loopback with
+ * autocannon (latency with 1 connection, throughput with 10), prints the tables and writes
+ * them to bench/results/<sqlite|postgres>-<N>.json.
+ */
+
+const LATENCY_CONNECTIONS = 1;
+const THROUGHPUT_CONNECTIONS = 10;
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function sqliteFile(url: string): string | undefined {
+  return url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined;
+}
+
+async function databaseVersion(db: Database, kind: BenchOptions['kind']): Promise<string> {
+  if (kind === 'sqlite') {
+    const rows = await db.read((ex) => ex.query<{ v: string }>('SELECT sqlite_version() AS v'));
+    return `SQLite ${rows[0].v}`;
+  }
+  const rows = await db.read((ex) => ex.query<{ v: string }>('SELECT version() AS v'));
+  return rows[0].v.split(' ').slice(0, 2).join(' ');
+}
+
+function parse(body: string): Document {
+  try {
+    return JSON.parse(body) as Document;
+  } catch {
+    return {};
+  }
+}
+
+function ids(doc: Document): string[] {
+  return Array.isArray(doc.data) ? doc.data.map((r) => r.id) : [];
+}
+
+async function runScenarios(options: BenchOptions, db: Database, info: DatasetInfo): Promise<ScenarioResult[]> {
+  const admin = await insertToken(db, 'bench admin token', 'admin', null);
+  const client = await insertToken(db, 'bench client token', 'client', info.rootId);
+  const profileDir = path.join(options.root, 'data', 'bench', 'profiles');
+  if (options.profile) fs.mkdirSync(profileDir, { recursive: true });
+  const service = await startService({
+    root: options.root,
+    databaseUrl: options.databaseUrl,
+    adminToken: admin.secret,
+    nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
+  out(`Service pid ${service.pid} at ${service.baseUrl}; ${options.seconds} s per run, latency with ${LATENCY_CONNECTIONS} connection, throughput with ${THROUGHPUT_CONNECTIONS}`);
+  const results: ScenarioResult[] = [];
+  const bodies = new Map<string, Document>();
+  try {
+    const list: Scenario[] = scenarios(info).filter((s) => !options.only || options.only.includes(s.name));
+    for (const scenario of list) {
+      const headers = { Authorization: `Bearer ${scenario.token === 'admin' ? admin.secret : client.secret}`, Accept: 'application/vnd.api+json' };
+      const url = service.baseUrl + scenario.path;
+      // Two requests: a token's first use in a minute also records its use (3 more statements).
+      const first = await get(url, headers);
+      const second = await get(url, headers);
+      const doc = parse(first.body);
+      bodies.set(scenario.name, doc);
+      const counted = [first, second].map((r) => r.headers['x-statement-count']).filter((h): h is string => typeof h === 'string').map(Number);
+      const statements = counted.length > 0 ? Math.min(...counted) : undefined;
+      const base = { name: scenario.name, title: scenario.title, path: scenario.path, token: scenario.token, status: first.status, statements };
+      if (first.status < 200 || first.status >= 300) {
+        const error = doc.errors?.[0];
+        results.push({ ...base, errorCode: error?.code, errorDetail: error?.detail });
+        out(`  ${scenario.name}: not run, the service answered ${first.status} ${error?.code ?? ''} ${error?.detail ?? ''}`.trimEnd());
+        continue;
+      }
+      let problem = scenario.check?.(doc, info);
+      if (scenario.name === 'last-page-keyset' && bodies.has('last-page-number')) {
+        // The same page both ways: the page-number page is the end of the keyset page.
+        const byNumber = ids(bodies.get('last-page-number')!);
+        const byKeyset = ids(doc);
+        if (byKeyset.slice(byKeyset.length - byNumber.length).join() !== byNumber.join()) problem = problem ?? 'not the same rows as the last page by number';
+      }
+      await load(url, headers, LATENCY_CONNECTIONS, Math.min(1, options.seconds / 2)); // warm-up, not recorded
+      const latency = await load(url, headers, LATENCY_CONNECTIONS, options.seconds);
+      const throughput = await load(url, headers, THROUGHPUT_CONNECTIONS, options.seconds);
+      results.push({ ...base, problem, latency, throughput });
+      out(
+        `  ${scenario.name}: ${throughput.rps.toFixed(0)} req/s, p50 ${ms(latency.p50)} ms, p99 ${ms(latency.p99)} ms, ${statements ?? '?'} statements` +
+          (problem ? ` (${problem})` : ''),
+      );
+    }
+  } finally {
+    await service.stop();
+    await deleteToken(db, admin.id);
+    await deleteToken(db, client.id);
+  }
+  if (options.profile) out(`CPU profile of the service written under ${profileDir}`);
+  return results;
+}
+
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, '..', '..');
+  const options = parseOptions(process.argv.slice(2), process.env, root);
+  const started = Date.now();
+  const machine: Machine = describeMachine();
+  out(machineLine(machine));
+  const busy = loadWarning(machine);
+  if (busy) out(busy);
+  const { db, info } = await openDataset(options.databaseUrl, options.clients, options.fresh, out);
+  let sql: SqlPair[] | undefined;
+  let hierarchy: HierarchyResult | undefined;
+  let results: ScenarioResult[] = [];
+  try {
+    machine.database = await databaseVersion(db, options.kind);
+    out(`Database: ${machine.database}`);
+    out(
+      `Data: ${info.clients} clients in ${info.roots} trees (first root ${info.rootId}: ${info.rootDescendants} descendants), ` +
+        `${info.legalEntities} legal entities, ${info.reportingEntities} reporting entities; "${info.marker}" in ${info.markerMatches} names ` +
+        `(${((100 * info.markerMatches) / info.clients).toFixed(1)}%)`,
+    );
+    const file = sqliteFile(options.databaseUrl);
+    if (options.hierarchy && file) {
+      out('Measuring in SQL alone (better-sqlite3): contains, last page, hierarchy designs...');
+      // Each SQL timing runs for about this long (a smoke run keeps them short).
+      const budgetMs = info.clients < 10_000 ? 300 : 2000;
+      sql = measureSql(file, info, budgetMs);
+      hierarchy = measureHierarchy(file, info, budgetMs, out);
+    } else if (options.hierarchy) {
+      out('The SQL-only measurements (contains, last page, hierarchy) are written for SQLite only: skipped.');
+    }
+    if (options.http) results = await runScenarios(options, db, info);
+  } finally {
+    await db.close();
+  }
+
+  const comparisons = compare(results);
+  const targetList = targets(results, comparisons, sql);
+  const report: BenchReport = {
+    generatedAt: new Date().toISOString(),
+    machine,
+    database: { kind: options.kind, url: options.databaseUrl.replace(/\/\/[^@]*@/, '//***@').replace(options.root + path.sep, '') },
+    secondsPerRun: options.seconds,
+    dataset: info,
+    scenarios: results,
+    comparisons,
+    sql,
+    hierarchy,
+    targets: targetList,
+  };
+
+  out();
+  out(machineLine(machine));
+  out(`${info.clients} clients, ${options.seconds} s per run, load average ${machine.loadAverage} at the start`);
+  if (busy) out(busy);
+  if (results.length > 0) {
+    out(scenarioTable(results));
+    for (const c of comparisons) {
+      out(`${c.name}: ${c.p50Ratio === undefined ? 'not measured' : `${c.p50Ratio.toFixed(1)}× faster at p50, ${c.rpsRatio?.toFixed(1)}× the req/s`} (wanted ≥ ${c.wanted}×)`);
+    }
+  }
+  if (sql) {
+    out();
+    out(sqlTable(sql));
+  }
+  if (hierarchy) {
+    out();
+    out(`Hierarchy: recursive CTE vs materialized path (path column filled in ${ms(hierarchy.pathFillMs)} ms, indexed in ${ms(hierarchy.pathIndexMs)} ms)`);
+    out(hierarchyTable(hierarchy));
+    for (const line of hierarchy.summary) out(`  ${line}`);
+  }
+  out();
+  out(targetTable(targetList));
+  const resultsDir = path.join(root, 'bench', 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const target = path.join(resultsDir, `${options.kind}-${info.clients}.json`);
+  fs.writeFileSync(target, `${JSON.stringify(report, null, 2)}\n`);
+  out(`Written ${path.relative(root, target)} in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
