@@ -3,6 +3,7 @@ import { BaseColumns } from './base.columns';
 
 /** A client: a node of the forest. `emailKey` is the case-folded email, unique. */
 @Entity({ name: 'clients' })
+@Index('ix_clients_name', ['name', 'id'])
 export class ClientEntity extends BaseColumns {
   @Column({ type: 'varchar', length: 200 })
   name!: string;

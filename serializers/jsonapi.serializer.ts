@@ -58,7 +58,7 @@ export class DocumentSerializer {
     s = new Serializer<View>(type, {
       version: '1.1',
       projection,
-      linkers: { resource: new Linker<[View]>((v) => this.selfUrl(def, v.id)) },
+      linkers: { resource: linker<[View]>((v) => this.selfUrl(def, v.id)) },
     });
     this.serializers.set(type, s);
     s.setRelators(Object.fromEntries(def.relationships.filter((r) => shown.has(r.name)).map((r) => [r.name, this.relator(def, r)])));
@@ -78,8 +78,8 @@ export class DocumentSerializer {
       {
         relatedName: rel.name,
         linkers: {
-          relationship: new Linker((v: View) => `${this.selfUrl(def, v.id)}/relationships/${rel.name}`),
-          related: new Linker((v: View) => `${this.selfUrl(def, v.id)}/${rel.name}`),
+          relationship: linker((v: View) => `${this.selfUrl(def, v.id)}/relationships/${rel.name}`),
+          related: linker((v: View) => `${this.selfUrl(def, v.id)}/${rel.name}`),
         },
         metaizer: new Metaizer((v: View) => {
           const link = linkage(v);
@@ -101,7 +101,7 @@ export class DocumentSerializer {
     const views = primary === null ? null : Array.isArray(primary) ? primary.map((r) => this.view(r)) : this.view(primary);
     const doc = await this.serializer(type).serialize(views as View | View[] | null, {
       linkers: {
-        document: new Linker(() => options.self),
+        document: linker(() => options.self),
         ...(options.links ? { paginator: new Paginator(() => options.links as { first: string; last: string; prev: string | null; next: string | null }) } : {}),
       },
       metaizers: {
@@ -109,13 +109,23 @@ export class DocumentSerializer {
         ...(options.resourceMeta ? { resource: new Metaizer(() => options.resourceMeta as Record<string, unknown>) } : {}),
       },
     });
-    const out = clean(doc);
+    const out = clean(doc as unknown as JsonObject);
+    const primaries = Array.isArray(primary) ? primary : primary ? [primary] : [];
+    withVersions(Array.isArray(out.data) ? (out.data as JsonObject[]) : out.data ? [out.data as JsonObject] : [], primaries);
     if (options.includeRequested && graph) {
       const primaryKeys = new Set((Array.isArray(primary) ? primary : primary ? [primary] : []).map((r) => `${r.def.type}:${r.id}`));
-      const included: JsonObject[] = [];
+      // One ts-japi call per included type, not per included record.
+      const byType = new Map<string, View[]>();
       for (const [key, rec] of graph.included) {
         if (primaryKeys.has(key)) continue;
-        included.push(clean(await this.serializer(rec.def.type).serialize(this.view(rec))).data as JsonObject);
+        const list = byType.get(rec.def.type) ?? byType.set(rec.def.type, []).get(rec.def.type)!;
+        list.push(this.view(rec));
+      }
+      const included: JsonObject[] = [];
+      for (const [t, views] of byType) {
+        const part = clean((await this.serializer(t).serialize(views)) as unknown as JsonObject);
+        withVersions(part.data as JsonObject[], views.map((v) => (v as Viewed)[RECORD]));
+        included.push(...(part.data as JsonObject[]));
       }
       out.included = included;
     }
@@ -137,21 +147,40 @@ export class DocumentSerializer {
   }
 }
 
-/** Plain JSON, without the empty members ts-japi leaves behind. */
-function clean(doc: unknown): JsonObject {
-  const out = JSON.parse(JSON.stringify(doc)) as JsonObject;
+/** Sets meta.version on each resource object from its record (resources[i] was made from records[i]). */
+function withVersions(resources: JsonObject[], records: readonly ResourceRecord[]): void {
+  resources.forEach((r, i) => {
+    const version = records[i]?.row.version;
+    if (version === undefined || version === null) return;
+    r.meta = { ...((r.meta as JsonObject | undefined) ?? {}), version: Number(version) };
+  });
+}
+
+/** Drops, in place, the empty members ts-japi leaves behind (no copy: documents can be large). */
+function clean(doc: JsonObject): JsonObject {
   const strip = (r: JsonObject) => {
-    if (r && typeof r === 'object' && r.attributes && Object.keys(r.attributes as object).length === 0) delete r.attributes;
-    if (r && typeof r === 'object' && r.relationships) {
+    if (!r || typeof r !== 'object') return;
+    if (r.attributes && Object.keys(r.attributes as object).length === 0) delete r.attributes;
+    if (r.relationships) {
       const rels = r.relationships as Record<string, JsonObject>;
-      for (const rel of Object.values(rels)) if (rel.meta && Object.keys(rel.meta as object).length === 0) delete rel.meta;
+      for (const name in rels) {
+        const meta = rels[name].meta;
+        if (meta && Object.keys(meta as object).length === 0) delete rels[name].meta;
+      }
       if (Object.keys(rels).length === 0) delete r.relationships;
     }
   };
-  if (Array.isArray(out.data)) out.data.forEach((r) => strip(r as JsonObject));
-  else if (out.data) strip(out.data as JsonObject);
-  if (out.links && typeof out.links === 'object') {
-    for (const [k, v] of Object.entries(out.links as JsonObject)) if (v === undefined) delete (out.links as JsonObject)[k];
-  }
-  return out;
+  if (Array.isArray(doc.data)) for (const r of doc.data) strip(r as JsonObject);
+  else if (doc.data) strip(doc.data as JsonObject);
+  return doc;
+}
+
+/**
+ * A ts-japi Linker that hands back the URL string as it is. Its own Linker parses every link
+ * with `new URL()` (11 links a client resource); ours are built from already-valid parts.
+ */
+function linker<A extends unknown[]>(build: (...args: A) => string): Linker<A> {
+  const l = new Linker<A>(build);
+  (l as unknown as { link: (...args: A) => string }).link = build;
+  return l;
 }

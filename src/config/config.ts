@@ -21,6 +21,7 @@ export interface Config {
     maxFilters: number;
     maxFilterValues: number;
     maxBodyBytes: number;
+    maxOperations: number;
     flatDefaultLimit: number;
     flatMaxLimit: number;
   };
@@ -86,6 +87,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxFilters: int(env, 'MAX_FILTERS', 20, 1, 1000),
       maxFilterValues: int(env, 'MAX_FILTER_VALUES', 100, 1, 10000),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024),
+      maxOperations: int(env, 'MAX_OPERATIONS', 100, 1, 10000),
       flatDefaultLimit,
       flatMaxLimit,
     },

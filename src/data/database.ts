@@ -145,10 +145,33 @@ export class Database {
     }
   }
 
+  /**
+   * One write transaction. On SQLite it starts with BEGIN IMMEDIATE: the database's write lock
+   * is taken before the first read, so checks (cycles, uniqueness, versions) and the writes
+   * they allow are serialized with every other writer, in this process and in any other
+   * process on the same file (which waits up to the busy timeout).
+   */
   async write<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
     const release = await this.lock.acquire(true);
     try {
-      return await this.ds.transaction((manager) => fn(this.executor(manager)));
+      if (this.dialect.name !== 'sqlite') return await this.ds.transaction((manager) => fn(this.executor(manager)));
+      const runner = this.ds.createQueryRunner();
+      try {
+        await runner.query('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(this.executor(runner.manager));
+          await runner.query('COMMIT');
+          return result;
+        } catch (e) {
+          await runner.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      } finally {
+        await runner.release();
+      }
+    } catch (e) {
+      if (isBusy(e)) throw new DatabaseBusyError();
+      throw e;
     } finally {
       release();
     }
@@ -163,6 +186,19 @@ export class Database {
       return false;
     }
   }
+}
+
+/** The database stayed locked by another writer for longer than the busy timeout. */
+export class DatabaseBusyError extends Error {
+  constructor() {
+    super('database busy');
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
 }
 
 /** True when a statement failed on a UNIQUE constraint (a race the pre-checks could not see). */

@@ -148,6 +148,16 @@ export class ValidationError extends ApiError {
   }
 }
 
+export class ServiceUnavailableError extends ApiError {
+  readonly status = 503;
+  readonly code = 'unavailable';
+  readonly title = 'Service unavailable';
+  constructor(detail: string, retryAfterSeconds = 1) {
+    super(detail);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}
+
 export class InternalError extends ApiError {
   readonly status = 500;
   readonly code = 'internal_error';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ApiError, ErrorObject, InternalError, InvalidDocumentError, PayloadTooLargeError } from './api-error';
+import { DatabaseBusyError } from '../data/database';
+import { ApiError, ErrorObject, InternalError, InvalidDocumentError, PayloadTooLargeError, ServiceUnavailableError } from './api-error';
 
 /**
  * The one place errors become responses. ApiErrors map to their objects; anything else is a
@@ -16,6 +17,8 @@ export function mapError(err: unknown, log: Logger): MappedError {
   let api: ApiError;
   if (err instanceof ApiError) {
     api = err;
+  } else if (err instanceof DatabaseBusyError) {
+    api = new ServiceUnavailableError('The database is busy with other writes; retry shortly.');
   } else if (isBodyParserError(err)) {
     api = err.type === 'entity.too.large' ? new PayloadTooLargeError('The request body is too large.') : new InvalidDocumentError('The request body could not be read.');
   } else {

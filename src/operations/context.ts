@@ -19,7 +19,10 @@ export interface Identifier {
 
 export interface MemberInput<T> {
   readonly value: T;
+  /** Where the member is (errors about the member as a whole: cycles, orphans). */
   readonly pointer: string;
+  /** Where its data is, when not at `${pointer}/data` (relationship endpoints: `/data`). */
+  readonly dataPointer?: string;
 }
 
 /**

@@ -81,7 +81,8 @@ export function list(ctx: OperationContext, spec: QuerySpec): Promise<Collection
   return ctx.db.read((ex) => collection(ex, ctx, spec));
 }
 
-async function single(ex: Executor, ctx: OperationContext, spec: QuerySpec, id: string): Promise<SingleResult> {
+/** One resource with its linkage and includes, read with the given executor (inside a write too). */
+export async function showIn(ex: Executor, ctx: OperationContext, spec: QuerySpec, id: string): Promise<SingleResult> {
   const loader = new GraphLoader(ex, ctx.registry, ctx.request.scope, spec.fields, spec.include);
   const row = await loadVisible(ex, ctx, spec.type, id, loader.columns(spec.type));
   const record = loader.graph.add(spec.type, row);
@@ -90,7 +91,7 @@ async function single(ex: Executor, ctx: OperationContext, spec: QuerySpec, id: 
 }
 
 export function show(ctx: OperationContext, spec: QuerySpec, id: string): Promise<SingleResult> {
-  return ctx.db.read((ex) => single(ex, ctx, spec, id));
+  return ctx.db.read((ex) => showIn(ex, ctx, spec, id));
 }
 
 function relationshipOf(def: ResourceDef, name: string): RelationshipDef {
@@ -121,7 +122,7 @@ export function related(ctx: OperationContext, def: ResourceDef, id: string, nam
     if (target.id === null) {
       return { kind: 'single', def: spec.type, record: null, restricted: target.restricted, graph: new Graph(), spec };
     }
-    return single(ex, ctx, spec, target.id);
+    return showIn(ex, ctx, spec, target.id);
   });
 }
 

@@ -1,9 +1,9 @@
 import { Executor, isUniqueViolation } from '../data/database';
 import { newObjectId, isObjectId, nowIso } from '../data/object-id';
-import { selectByIds } from '../data/query-composer';
+import { Row, selectByIds } from '../data/query-composer';
 import { storedColumns } from '../data/columns';
 import { ancestorIds, countBlockers, deleteRow, insertRow, memberIds, setForeignKey, updateRow, valueTaken } from '../data/writer';
-import { ApiError, ConflictError, ErrorList, ForbiddenError, RelatedNotFoundError, ValidationError } from '../errors/api-error';
+import { ApiError, ConflictError, ErrorList, ForbiddenError, PreconditionFailedError, RelatedNotFoundError, ValidationError } from '../errors/api-error';
 import { attribute, relationship } from '../resources/registry';
 import { RelationshipDef, ResourceDef, ToManyDef, ValueError } from '../resources/types';
 import { casefold } from '../resources/values';
@@ -55,11 +55,11 @@ async function resolveRelationships(ex: Executor, ctx: OperationContext, def: Re
     }
     const identifiers: Identifier[] = member.value === null ? [] : Array.isArray(member.value) ? member.value : [member.value];
     if (rel.kind === 'to-one' && Array.isArray(member.value)) {
-      errors422.push(new ValidationError(`"${name}" is a to-one relationship: its data is one identifier or null.`, `${member.pointer}/data`));
+      errors422.push(new ValidationError(`"${name}" is a to-one relationship: its data is one identifier or null.`, member.dataPointer ?? `${member.pointer}/data`));
       continue;
     }
     if (rel.kind === 'to-many' && !Array.isArray(member.value)) {
-      errors422.push(new ValidationError(`"${name}" is a to-many relationship: its data is an array.`, `${member.pointer}/data`));
+      errors422.push(new ValidationError(`"${name}" is a to-many relationship: its data is an array.`, member.dataPointer ?? `${member.pointer}/data`));
       continue;
     }
     const target = ctx.registry.get(rel.target);
@@ -73,7 +73,7 @@ async function resolveRelationships(ex: Executor, ctx: OperationContext, def: Re
       if (!visible.has(i.id)) notFound.push(new RelatedNotFoundError(`No ${target.type} with id "${i.id}" exists.`, i.pointer));
     }
     if (rel.kind === 'to-one' && member.value === null && !rel.nullable) {
-      errors422.push(new ValidationError(`"${name}" is required and cannot be null.`, `${member.pointer}/data`));
+      errors422.push(new ValidationError(`"${name}" is required and cannot be null.`, member.dataPointer ?? `${member.pointer}/data`));
     }
     const ids = [...new Set(wanted.map((i) => i.id))];
     resolved.push({ rel, pointer: member.pointer, value: rel.kind === 'to-one' ? (ids[0] ?? null) : ids });
@@ -180,106 +180,182 @@ function idOf(def: ResourceDef, input: WriteInput, errors422: ApiError[]): strin
   return value;
 }
 
-export async function create(ctx: OperationContext, def: ResourceDef, input: WriteInput, requiredPointer: (name: string) => string = () => '/data/attributes'): Promise<WriteResult> {
-  assertMayWrite(ctx, def);
-  return ctx.db.write(async (ex) => {
-    if (ctx.request.narrowed && def.hierarchy) {
-      const parent = input.relationships.get(def.hierarchy.parent);
-      if (!parent || parent.value === null) throw new ForbiddenError(`On a client subdomain, a new ${def.type} needs a parent inside that subtree.`, parent ? { pointer: parent.pointer } : undefined);
-    }
-    const errors422: ApiError[] = [];
-    const errors409: ApiError[] = [];
-    if (input.type && input.type.value !== def.type) {
-      errors409.push(new ConflictError(`This collection takes ${def.type} resources, not "${input.type.value}".`, { pointer: input.type.pointer }));
-    }
-    const rels = await resolveRelationships(ex, ctx, def, input, true, errors422, errors409);
-    errors422.push(...(input.invalid ?? []));
-    const values = parseAttributes(def, input, true, errors422, requiredPointer);
-    const id = idOf(def, input, errors422);
-    for (const rel of def.relationships) {
-      if (rel.kind === 'to-one' && rel.required && !input.relationships.has(rel.name)) {
-        errors422.push(new ValidationError(`The relationship "${rel.name}" is required.`, `/data/relationships/${rel.name}`));
-      }
-    }
-    const relValues = Object.fromEntries(rels.map((r) => [r.rel.name, r.value]));
-    if (errors422.length === 0) {
-      const problem = def.validate?.({ attributes: values, relationships: relValues }, true);
-      if (problem) errors422.push(new ValidationError(problem.detail, input.relationships.get(problem.member)?.pointer ?? `/data/relationships/${problem.member}`));
-    }
-    throwAll(errors422);
-
-    const newId = id ?? newObjectId();
-    if (id && (await selectByIds(ex, def, [id], ['id'], { kind: 'all' })).length > 0) {
-      errors409.push(new ConflictError(`A ${def.type} with id "${id}" already exists.`, { pointer: input.id!.pointer }));
-    }
-    errors409.push(...(await uniqueConflicts(ex, def, values, input, undefined)));
-    if (def.hierarchy) {
-      const h = def.hierarchy;
-      errors409.push(...(await cycleConflicts(ex, newId, rels.find((r) => r.rel.name === h.parent), rels.find((r) => r.rel.name === h.children), null)));
-    }
-    throwAll(errors409);
-
-    const now = nowIso();
-    const extra = def.onCreate?.();
-    const row: Record<string, unknown> = { id: newId, ...storedColumns(def, values), version: 1, created_at: now, updated_at: now, ...(extra?.columns ?? {}) };
-    for (const r of rels) if (r.rel.kind === 'to-one') row[r.rel.column] = r.value;
-    await guardUnique(() => insertRow(ex, def, row));
-    for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, newId, r.rel, r.value as string[], r.pointer, true, now);
-    return { id: newId, meta: extra?.meta };
-  });
+/**
+ * What the caller expects the target's version to be (If-Match, or an atomic operation's
+ * meta.version). Checked last, as the contract's precedence wants (412 after 409).
+ */
+export interface Precondition {
+  /** Versions that match; an empty list matches nothing (a tag for another resource). */
+  readonly versions: readonly number[];
+  readonly pointer?: string;
 }
 
-export async function update(ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput): Promise<WriteResult> {
-  return ctx.db.write(async (ex) => {
-    const parentRel = def.hierarchy ? relationship(def, def.hierarchy.parent) : undefined;
-    const parentColumn = parentRel?.kind === 'to-one' ? parentRel.column : undefined;
-    const current = await loadVisible(ex, ctx, def, id, parentColumn ? ['id', parentColumn] : ['id']);
-    assertMayWrite(ctx, def);
-    const errors422: ApiError[] = [];
-    const errors409: ApiError[] = [];
-    if (input.type && input.type.value !== def.type) {
-      errors409.push(new ConflictError(`This endpoint takes ${def.type} resources, not "${input.type.value}".`, { pointer: input.type.pointer }));
-    }
-    if (input.id && input.id.value !== id) {
-      errors409.push(new ConflictError(`The id in the body does not match the id in the URL (${id}).`, { pointer: input.id.pointer }));
-    }
-    const rels = await resolveRelationships(ex, ctx, def, input, false, errors422, errors409);
-    errors422.push(...(input.invalid ?? []));
-    const values = parseAttributes(def, input, false, errors422, () => '/data/attributes');
-    throwAll(errors422);
-
-    errors409.push(...(await uniqueConflicts(ex, def, values, input, id)));
-    if (def.hierarchy && parentColumn) {
-      const h = def.hierarchy;
-      const parent = rels.find((r) => r.rel.name === h.parent);
-      if (ctx.request.narrowed && parent && parent.value === null && ctx.request.scope.kind === 'subtree' && ctx.request.scope.rootId !== id) {
-        throw new ForbiddenError(`On a client subdomain, a ${def.type} cannot be made a root.`, { pointer: parent.pointer });
-      }
-      errors409.push(...(await cycleConflicts(ex, id, parent, rels.find((r) => r.rel.name === h.children), (current[parentColumn] as string | null) ?? null)));
-    }
-    throwAll(errors409);
-
-    const now = nowIso();
-    const columns = storedColumns(def, values);
-    for (const r of rels) if (r.rel.kind === 'to-one') columns[r.rel.column] = r.value;
-    await guardUnique(() => updateRow(ex, def, id, columns, now));
-    for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, id, r.rel, r.value as string[], r.pointer, false, now);
-    return { id };
-  });
-}
-
-export async function remove(ctx: OperationContext, def: ResourceDef, id: string): Promise<void> {
-  await ctx.db.write(async (ex) => {
-    await loadVisible(ex, ctx, def, id, ['id']);
-    assertMayWrite(ctx, def);
-    const blockers = await countBlockers(ex, def, id);
-    throwAll(
-      blockers.map(
-        (b) => new ConflictError(`This ${def.type} still has ${b.count} ${b.name}; move or delete them first.`, undefined, { relationship: b.name, count: b.count }),
-      ),
+function checkPrecondition(def: ResourceDef, id: string, current: Row, precondition: Precondition | undefined): void {
+  if (!precondition) return;
+  const version = Number(current.version);
+  if (!precondition.versions.includes(version)) {
+    throw new PreconditionFailedError(
+      `The ${def.type} ${id} is at version ${version}, which is not the version the request expected; fetch it again and retry.`,
+      precondition.pointer === undefined ? undefined : { pointer: precondition.pointer },
     );
-    await deleteRow(ex, def, id);
-  });
+  }
+}
+
+function hierarchyColumn(def: ResourceDef): string | undefined {
+  const parentRel = def.hierarchy ? relationship(def, def.hierarchy.parent) : undefined;
+  return parentRel?.kind === 'to-one' ? parentRel.column : undefined;
+}
+
+export function create(ctx: OperationContext, def: ResourceDef, input: WriteInput, requiredPointer: (name: string) => string = () => '/data/attributes'): Promise<WriteResult> {
+  assertMayWrite(ctx, def);
+  return ctx.db.write((ex) => createIn(ex, ctx, def, input, requiredPointer));
+}
+
+export async function createIn(ex: Executor, ctx: OperationContext, def: ResourceDef, input: WriteInput, requiredPointer: (name: string) => string): Promise<WriteResult> {
+  assertMayWrite(ctx, def);
+  if (ctx.request.narrowed && def.hierarchy) {
+    const parent = input.relationships.get(def.hierarchy.parent);
+    if (!parent || parent.value === null) throw new ForbiddenError(`On a client subdomain, a new ${def.type} needs a parent inside that subtree.`, parent ? { pointer: parent.pointer } : undefined);
+  }
+  const errors422: ApiError[] = [];
+  const errors409: ApiError[] = [];
+  if (input.type && input.type.value !== def.type) {
+    errors409.push(new ConflictError(`This collection takes ${def.type} resources, not "${input.type.value}".`, { pointer: input.type.pointer }));
+  }
+  const rels = await resolveRelationships(ex, ctx, def, input, true, errors422, errors409);
+  errors422.push(...(input.invalid ?? []));
+  const values = parseAttributes(def, input, true, errors422, requiredPointer);
+  const id = idOf(def, input, errors422);
+  for (const rel of def.relationships) {
+    if (rel.kind === 'to-one' && rel.required && !input.relationships.has(rel.name)) {
+      errors422.push(new ValidationError(`The relationship "${rel.name}" is required.`, `/data/relationships/${rel.name}`));
+    }
+  }
+  const relValues = Object.fromEntries(rels.map((r) => [r.rel.name, r.value]));
+  if (errors422.length === 0) {
+    const problem = def.validate?.({ attributes: values, relationships: relValues }, true);
+    if (problem) errors422.push(new ValidationError(problem.detail, input.relationships.get(problem.member)?.pointer ?? `/data/relationships/${problem.member}`));
+  }
+  throwAll(errors422);
+
+  const newId = id ?? newObjectId();
+  if (id && (await selectByIds(ex, def, [id], ['id'], { kind: 'all' })).length > 0) {
+    errors409.push(new ConflictError(`A ${def.type} with id "${id}" already exists.`, { pointer: input.id!.pointer }));
+  }
+  errors409.push(...(await uniqueConflicts(ex, def, values, input, undefined)));
+  if (def.hierarchy) {
+    const h = def.hierarchy;
+    errors409.push(...(await cycleConflicts(ex, newId, rels.find((r) => r.rel.name === h.parent), rels.find((r) => r.rel.name === h.children), null)));
+  }
+  throwAll(errors409);
+
+  const now = nowIso();
+  const extra = def.onCreate?.();
+  const row: Record<string, unknown> = { id: newId, ...storedColumns(def, values), version: 1, created_at: now, updated_at: now, ...(extra?.columns ?? {}) };
+  for (const r of rels) if (r.rel.kind === 'to-one') row[r.rel.column] = r.value;
+  await guardUnique(() => insertRow(ex, def, row));
+  for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, newId, r.rel, r.value as string[], r.pointer, true, now);
+  return { id: newId, meta: extra?.meta };
+}
+
+export function update(ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput, precondition?: Precondition): Promise<WriteResult> {
+  return ctx.db.write((ex) => updateIn(ex, ctx, def, id, input, precondition));
+}
+
+export async function updateIn(ex: Executor, ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput, precondition?: Precondition): Promise<WriteResult> {
+  const parentColumn = hierarchyColumn(def);
+  const current = await loadVisible(ex, ctx, def, id, parentColumn ? ['id', 'version', parentColumn] : ['id', 'version']);
+  assertMayWrite(ctx, def);
+  const errors422: ApiError[] = [];
+  const errors409: ApiError[] = [];
+  if (input.type && input.type.value !== def.type) {
+    errors409.push(new ConflictError(`This endpoint takes ${def.type} resources, not "${input.type.value}".`, { pointer: input.type.pointer }));
+  }
+  if (input.id && input.id.value !== id) {
+    errors409.push(new ConflictError(`The id in the body does not match the id in the URL (${id}).`, { pointer: input.id.pointer }));
+  }
+  const rels = await resolveRelationships(ex, ctx, def, input, false, errors422, errors409);
+  errors422.push(...(input.invalid ?? []));
+  const values = parseAttributes(def, input, false, errors422, () => '/data/attributes');
+  throwAll(errors422);
+
+  errors409.push(...(await uniqueConflicts(ex, def, values, input, id)));
+  if (def.hierarchy && parentColumn) {
+    const h = def.hierarchy;
+    const parent = rels.find((r) => r.rel.name === h.parent);
+    if (ctx.request.narrowed && parent && parent.value === null && ctx.request.scope.kind === 'subtree' && ctx.request.scope.rootId !== id) {
+      throw new ForbiddenError(`On a client subdomain, a ${def.type} cannot be made a root.`, { pointer: parent.pointer });
+    }
+    errors409.push(...(await cycleConflicts(ex, id, parent, rels.find((r) => r.rel.name === h.children), (current[parentColumn] as string | null) ?? null)));
+  }
+  throwAll(errors409);
+  checkPrecondition(def, id, current, precondition);
+
+  const now = nowIso();
+  const columns = storedColumns(def, values);
+  for (const r of rels) if (r.rel.kind === 'to-one') columns[r.rel.column] = r.value;
+  await guardUnique(() => updateRow(ex, def, id, columns, now));
+  for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, id, r.rel, r.value as string[], r.pointer, false, now);
+  return { id };
+}
+
+/**
+ * POST (add) or DELETE (remove) members of a to-many relationship. Adding moves members from
+ * their current owner (cycle-checked for the hierarchy); removing an owned member is refused
+ * (403), removing a child makes it a root; ids that are not members are left alone.
+ */
+export function changeMembers(ctx: OperationContext, def: ResourceDef, id: string, name: string, change: 'add' | 'remove', member: MemberInput<Identifier | null | Identifier[]>, precondition?: Precondition): Promise<void> {
+  return ctx.db.write((ex) => changeMembersIn(ex, ctx, def, id, name, change, member, precondition));
+}
+
+export async function changeMembersIn(ex: Executor, ctx: OperationContext, def: ResourceDef, id: string, name: string, change: 'add' | 'remove', member: MemberInput<Identifier | null | Identifier[]>, precondition?: Precondition): Promise<void> {
+  const parentColumn = hierarchyColumn(def);
+  const current = await loadVisible(ex, ctx, def, id, parentColumn ? ['id', 'version', parentColumn] : ['id', 'version']);
+  assertMayWrite(ctx, def);
+  const errors422: ApiError[] = [];
+  const errors409: ApiError[] = [];
+  const input: WriteInput = { attributes: new Map(), relationships: new Map([[name, member]]) };
+  const [resolved] = await resolveRelationships(ex, ctx, def, input, false, errors422, errors409);
+  throwAll(errors422);
+  const rel = resolved.rel as ToManyDef;
+  const target = ctx.registry.get(rel.target);
+  const ids = resolved.value as string[];
+  const members = await memberIds(ex, target, rel, id);
+  const now = nowIso();
+  if (change === 'add') {
+    if (def.hierarchy && parentColumn && rel.name === def.hierarchy.children) {
+      errors409.push(...(await cycleConflicts(ex, id, undefined, { ...resolved, value: [...members, ...ids] }, (current[parentColumn] as string | null) ?? null)));
+    }
+    throwAll(errors409);
+    checkPrecondition(def, id, current, precondition);
+    await setForeignKey(ex, target, rel, ids.filter((m) => !members.includes(m)), id, now);
+  } else {
+    throwAll(errors409);
+    const leaving = ids.filter((m) => members.includes(m));
+    if (leaving.length > 0 && rel.owned) {
+      throw new ForbiddenError(`Removing ${target.type} ${leaving.join(', ')} from "${rel.name}" would leave it without an owner; move it to another client instead.`, { pointer: member.pointer });
+    }
+    checkPrecondition(def, id, current, precondition);
+    await setForeignKey(ex, target, rel, leaving, null, now);
+  }
+  await updateRow(ex, def, id, {}, now);
+}
+
+export function remove(ctx: OperationContext, def: ResourceDef, id: string, precondition?: Precondition): Promise<void> {
+  return ctx.db.write((ex) => removeIn(ex, ctx, def, id, precondition));
+}
+
+export async function removeIn(ex: Executor, ctx: OperationContext, def: ResourceDef, id: string, precondition?: Precondition): Promise<void> {
+  const current = await loadVisible(ex, ctx, def, id, ['id', 'version']);
+  assertMayWrite(ctx, def);
+  const blockers = await countBlockers(ex, def, id);
+  throwAll(
+    blockers.map(
+      (b) => new ConflictError(`This ${def.type} still has ${b.count} ${b.name}; move or delete them first.`, undefined, { relationship: b.name, count: b.count }),
+    ),
+  );
+  checkPrecondition(def, id, current, precondition);
+  await deleteRow(ex, def, id);
 }
 
 /** A UNIQUE violation that slipped past the pre-checks (another process won a race) is a 409, not a 500. */

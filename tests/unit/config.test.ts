@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       maxFilters: 20,
       maxFilterValues: 100,
       maxBodyBytes: 1024 * 1024,
+      maxOperations: 100,
       flatDefaultLimit: 100,
       flatMaxLimit: 1000,
     });

@@ -5,7 +5,7 @@ import { Database } from '../../data/database';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError } from '../../errors/api-error';
 import { OperationContext } from '../../operations/context';
 import { CollectionResult, linkage, list, loadVisible, related, show, SingleResult } from '../../operations/read';
-import { create, remove, update } from '../../operations/write';
+import { changeMembers, create, Precondition, remove, update } from '../../operations/write';
 import { QueryContext, QuerySpec } from '../../query/ast';
 import { CursorPosition, encodeCursor } from '../../query/cursor';
 import { Row, sortKeyColumn } from '../../data/query-composer';
@@ -14,7 +14,11 @@ import { Registry, relationship } from '../../resources/registry';
 import { ResourceDef } from '../../resources/types';
 import { Principal, RequestScope } from '../../scope/scope';
 import { DocumentSerializer, JsonObject, PageLinks } from '../../../serializers/jsonapi.serializer';
-import { parseResourceDocument } from './document.parser';
+import { parseLinkageDocument, parseResourceDocument } from './document.parser';
+import { atomicSteps } from './atomic';
+import { runAtomic } from '../../operations/atomic';
+import { ATOMIC_EXT } from '../middleware/negotiation';
+import { entityTag, noneMatch, parseIfMatch } from './etag';
 import { safeDecode } from '../path';
 
 /**
@@ -139,6 +143,11 @@ export function jsonApiRouter(deps: Deps): Router {
   }
 
   async function sendSingle(call: Call, result: SingleResult, status = 200, extra: { headers?: Record<string, string>; resourceMeta?: JsonObject } = {}): Promise<void> {
+    if (result.record) {
+      const tag = entityTag(result.def.type, result.record.id, Number(result.record.row.version));
+      call.res.setHeader('ETag', tag);
+      if (call.req.method === 'GET' && noneMatch(call.req.get('if-none-match'), tag)) return send(call, 304, undefined);
+    }
     const doc = await serializer(call, result.spec).document(result.record, result.def.type, result.graph, {
       self: status === 201 ? extra.headers!.Location : selfLink(call),
       meta: result.restricted ? { restricted: true } : undefined,
@@ -148,13 +157,42 @@ export function jsonApiRouter(deps: Deps): Router {
     send(call, status, doc, extra.headers);
   }
 
+  function precondition(call: Call, def: ResourceDef, id: string): Precondition | undefined {
+    return parseIfMatch(call.req.get('if-match'), def.type, id);
+  }
+
   async function assertTarget(call: Call, def: ResourceDef, id: string): Promise<void> {
     await call.ctx.db.read((ex) => loadVisible(ex, call.ctx, def, id, ['id']));
+  }
+
+  /** POST /api/v2/operations (atomic extension): all operations in one transaction. */
+  async function operations(call: Call): Promise<void> {
+    if (call.req.method !== 'POST') throw new MethodNotAllowedError(call.req.method, ['POST']);
+    query(call, registry.get('client'), 'single');
+    const steps = atomicSteps(call.res.locals.body, registry, call.ctx, config.limits.maxOperations);
+    const outcomes = await runAtomic(call.ctx, steps);
+    if (outcomes.every((o) => o === undefined)) return send(call, 204, undefined);
+    const results: JsonObject[] = [];
+    for (const outcome of outcomes) {
+      if (!outcome) {
+        results.push({});
+        continue;
+      }
+      const { result, meta } = outcome;
+      const doc = await serializer(call, result.spec).document(result.record, result.def.type, result.graph, {
+        self: selfLink(call),
+        includeRequested: false,
+        resourceMeta: meta,
+      });
+      results.push({ data: doc.data });
+    }
+    send(call, 200, { jsonapi: { version: '1.1', ext: [ATOMIC_EXT] }, 'atomic:results': results });
   }
 
   async function dispatch(call: Call): Promise<void> {
     const { req } = call;
     const segments = req.path.split('/').filter((s) => s !== '').map((s) => safeDecode(s));
+    if (segments[0] === 'operations' && segments.length === 1) return operations(call);
     const def = registry.byPath(segments[0] ?? '');
     if (!def || segments.length > 4) throw new NotFoundError(`No endpoint at ${req.path}.`);
     if (def.scope.kind === 'admin-only' && (call.res.locals.principal as Principal).role !== 'admin') {
@@ -180,13 +218,13 @@ export function jsonApiRouter(deps: Deps): Router {
       if (method === 'PATCH') {
         const spec = query(call, def, 'single');
         const input = parseResourceDocument(call.res.locals.body, 'update');
-        await update(call.ctx, def, id, input);
+        await update(call.ctx, def, id, input, precondition(call, def, id));
         if (/\breturn=minimal\b/i.test(req.get('prefer') ?? '')) return send(call, 204, undefined, { 'Preference-Applied': 'return=minimal' });
         return sendSingle(call, await show(call.ctx, spec, id));
       }
       if (method === 'DELETE') {
         query(call, def, 'single');
-        await remove(call.ctx, def, id);
+        await remove(call.ctx, def, id, precondition(call, def, id));
         return send(call, 204, undefined);
       }
       await assertTarget(call, def, id);
@@ -200,9 +238,17 @@ export function jsonApiRouter(deps: Deps): Router {
     const target = registry.get(rel.target);
     const context: QueryContext = rel.kind === 'to-one' ? 'single' : isLinkage ? 'linkage' : 'collection';
     if (method !== 'GET') {
-      query(call, target, context);
-      await assertTarget(call, def, id);
-      throw new MethodNotAllowedError(method, ['GET']);
+      const allowed = !isLinkage ? ['GET'] : rel.kind === 'to-one' ? ['GET', 'PATCH'] : ['GET', 'PATCH', 'POST', 'DELETE'];
+      query(call, target, isLinkage ? 'linkage' : context);
+      if (!allowed.includes(method)) {
+        await assertTarget(call, def, id);
+        throw new MethodNotAllowedError(method, allowed);
+      }
+      const member = { value: parseLinkageDocument(call.res.locals.body), pointer: '/data', dataPointer: '/data' };
+      const pre = precondition(call, def, id);
+      if (method === 'PATCH') await update(call.ctx, def, id, { attributes: new Map(), relationships: new Map([[rel.name, member]]) }, pre);
+      else await changeMembers(call.ctx, def, id, rel.name, method === 'POST' ? 'add' : 'remove', member, pre);
+      return send(call, 204, undefined);
     }
     const spec = query(call, target, context);
     if (!isLinkage) {

@@ -31,13 +31,25 @@ function onlyAllowedParams(range: MediaRange, allowQ: boolean): boolean {
 }
 
 /** Picks the response media type from Accept, or throws 406 (JSON:API 1.1 §content negotiation). */
-export function negotiateAccept(accept: string | undefined): string {
+/** The atomic operations extension (SPEC §5), the one extension this API supports, at /operations. */
+export const ATOMIC_EXT = 'https://jsonapi.org/ext/atomic';
+
+function extensions(range: MediaRange): string[] {
+  return (range.params.get('ext') ?? '').split(' ').filter((e) => e !== '');
+}
+
+/** Extensions usable on the endpoint: none, or the atomic extension at /operations. */
+function extensionsSupported(range: MediaRange, supported: readonly string[]): boolean {
+  return extensions(range).every((e) => supported.includes(e));
+}
+
+export function negotiateAccept(accept: string | undefined, supported: readonly string[] = []): string {
   if (!accept || accept.trim() === '') return JSONAPI;
   const ranges = accept.split(',').map(parseMediaRange).filter((r) => r.type !== '');
   const jsonapi = ranges.filter((r) => isJsonApi(r.type));
   if (jsonapi.length > 0) {
     // JSON:API 1.1: when every JSON:API instance carries other parameters, 406 even beside */*.
-    const usable = jsonapi.filter((r) => onlyAllowedParams(r, true) && !r.params.get('ext') && r.params.get('q') !== '0');
+    const usable = jsonapi.filter((r) => onlyAllowedParams(r, true) && extensionsSupported(r, supported) && r.params.get('q') !== '0');
     if (usable.length > 0) return usable.some((r) => r.type === JSONAPI) ? JSONAPI : JSONAPI_ALIAS;
     if (jsonapi.some((r) => !onlyAllowedParams(r, true))) {
       throw new NotAcceptableError(`Every ${JSONAPI} in Accept carries parameters other than ext and profile.`, { header: 'Accept' });
@@ -49,8 +61,11 @@ export function negotiateAccept(accept: string | undefined): string {
 }
 
 /** Checks a request body's Content-Type: JSON:API (or its alias, or none at all), with no parameters but profile. */
-export function checkContentType(contentType: string | undefined): void {
-  if (contentType === undefined || contentType.trim() === '') return;
+export function checkContentType(contentType: string | undefined, required: readonly string[] = []): void {
+  if (contentType === undefined || contentType.trim() === '') {
+    if (required.length === 0) return;
+    throw new UnsupportedMediaTypeError(`This endpoint takes ${JSONAPI}; ext="${required.join(' ')}".`, { header: 'Content-Type' });
+  }
   const range = parseMediaRange(contentType);
   if (!isJsonApi(range.type)) {
     throw new UnsupportedMediaTypeError(`Request bodies must be sent as ${JSONAPI}, not ${range.type}.`, { header: 'Content-Type' });
@@ -58,9 +73,16 @@ export function checkContentType(contentType: string | undefined): void {
   if (!onlyAllowedParams(range, false)) {
     throw new UnsupportedMediaTypeError(`${JSONAPI} takes no media type parameters other than ext and profile.`, { header: 'Content-Type' });
   }
-  if (range.params.get('ext')) {
+  if (!extensionsSupported(range, required)) {
     throw new UnsupportedMediaTypeError(`The extension "${range.params.get('ext')}" is not supported on this endpoint.`, { header: 'Content-Type' });
   }
+  if (!required.every((e) => extensions(range).includes(e))) {
+    throw new UnsupportedMediaTypeError(`This endpoint takes ${JSONAPI}; ext="${required.join(' ')}".`, { header: 'Content-Type' });
+  }
+}
+
+function isOperations(req: Request): boolean {
+  return req.path === '/operations' || req.path === '/operations/';
 }
 
 export function hasBody(req: Request): boolean {
@@ -80,7 +102,9 @@ export function jsonApiMediaType(req: Request, res: Response, next: NextFunction
 
 /** 406/415 for /api/v2, after authentication and before anything reads the body. */
 export function jsonApiNegotiation(req: Request, res: Response, next: NextFunction): void {
-  res.locals.mediaType = negotiateAccept(req.get('accept'));
-  if (hasBody(req) || ['POST', 'PATCH'].includes(req.method)) checkContentType(req.get('content-type'));
+  const atomic = isOperations(req) ? [ATOMIC_EXT] : [];
+  res.locals.mediaType = negotiateAccept(req.get('accept'), atomic);
+  if (atomic.length > 0) res.locals.mediaType = `${JSONAPI}; ext="${ATOMIC_EXT}"`;
+  if (hasBody(req) || ['POST', 'PATCH'].includes(req.method)) checkContentType(req.get('content-type'), req.method === 'POST' ? atomic : []);
   next();
 }
