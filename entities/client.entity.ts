@@ -4,6 +4,8 @@ import { BaseColumns } from './base.columns';
 /** A client: a node of the forest. `emailKey` is the case-folded email, unique. */
 @Entity({ name: 'clients' })
 @Index('ix_clients_name', ['name', 'id'])
+// The trigram index on name_key is made by a migration (pg_trgm on PostgreSQL, FTS5 on SQLite).
+@Index('ix_clients_name_key_trgm', { synchronize: false })
 export class ClientEntity extends BaseColumns {
   @Column({ type: 'varchar', length: 200 })
   name!: string;

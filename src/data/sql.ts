@@ -53,7 +53,8 @@ export const sqliteDialect: Dialect = {
 
 export const postgresDialect: Dialect = {
   name: 'postgres',
-  casefold: (expr) => `lower(upper(${expr}))`,
+  // ICU's full case mapping is JavaScript's (ß → ss, ﬁ → fi, İ → i̇, final sigma), unlike libc's.
+  casefold: (expr) => `lower(upper(${expr} COLLATE "und-x-icu"))`,
   binary: (expr) => `${expr} COLLATE "C"`,
   placeholder: (n) => `$${n}`,
   substringPrefilter: () => undefined,

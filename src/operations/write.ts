@@ -99,6 +99,10 @@ function parseAttributes(def: ResourceDef, input: WriteInput, isCreate: boolean,
       errors.push(new ValidationError(`"${name}" must not be null.`, member.pointer));
       continue;
     }
+    if (typeof member.value === 'string' && member.value.includes('\u0000')) {
+      errors.push(new ValidationError(`"${name}" must not contain NUL characters.`, member.pointer));
+      continue;
+    }
     try {
       values[name] = attr.parse ? attr.parse(member.value) : member.value;
     } catch (e) {

@@ -41,6 +41,8 @@ function list(parameter: string, value: string, max: number): string[] {
 const HIERARCHY = new Set(['descendantOf', 'ancestorOf']);
 
 export function parseFilter(registry: Registry, root: ResourceDef, parameter: string, value: string, maxDepth = 4, maxValues = 100): FilterNode {
+  // No stored text holds NUL (writes refuse it), and PostgreSQL cannot even compare with it.
+  if (value.includes('\u0000')) throw new InvalidQueryParameterError(parameter, 'Filter values must not contain NUL characters.');
   const match = FILTER_NAME.exec(parameter);
   if (!match) throw new InvalidQueryParameterError(parameter, 'Filters have the form filter[field] or filter[field][operator].');
   const [, field, op] = match;

@@ -1,4 +1,4 @@
-import { api, clientToken, countStatements, Harness, startHarness } from '../support/harness';
+import { api, clientToken, countStatements, Harness, startHarness, ON_POSTGRES } from '../support/harness';
 import { bulkClients, bulkOwned, cursorOf, relative } from '../support/query-helpers';
 
 /**
@@ -186,7 +186,7 @@ describe('what the statements are', () => {
     expect(numbered.filter((s) => /\bCOUNT\s*\(/i.test(s))).toHaveLength(1);
   });
 
-  it('When a name is searched with a needle of 3 or more characters, then the trigram index is used; with fewer, it is not', async () => {
+  (ON_POSTGRES ? it.skip : it)('When a name is searched with a needle of 3 or more characters, then the trigram index is used; with fewer, it is not (SQLite FTS5; pg_trgm works on LIKE itself)', async () => {
     const uses = async (needle: string) => (await statements(() => api(h).get(`/api/v2/clients?filter[name][contains]=${encodeURIComponent(needle)}`))).some((s) => /clients_name_fts/.test(s) && /MATCH/i.test(s));
     expect(await uses('sh')).toBe(false);
     expect(await uses('s')).toBe(false);

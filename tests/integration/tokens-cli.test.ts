@@ -2,7 +2,6 @@ process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'silent';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import request from 'supertest';
 import { api, Harness, startHarness, TMP } from '../support/harness';
 import { makeClient } from '../support/factories';
@@ -37,7 +36,7 @@ function run(file: string, args: string[], env: Record<string, string> = {}): Pr
 
 /** `npm run token -- ARGS` against the harness's database file. */
 function token(...args: string[]): Promise<Run> {
-  return run(CLI, args, { DATABASE_URL: `sqlite:${h.file}`, LOG_LEVEL: 'silent' });
+  return run(CLI, args, { DATABASE_URL: h.config.databaseUrl, LOG_LEVEL: 'silent' });
 }
 
 function lastLine(out: string): string {
@@ -78,13 +77,8 @@ describe('npm run token', () => {
     const listed = await tokenByName('cli admin');
     expect(listed?.attributes.role).toBe('admin');
     // Stored only as a hash: the secret appears nowhere in the tokens table.
-    const db = new BetterSqlite3(h.file, { readonly: true });
-    try {
-      const rows = db.prepare('SELECT * FROM api_tokens').all() as Record<string, unknown>[];
-      expect(rows.some((r) => Object.values(r).some((v) => typeof v === 'string' && v.includes(secret)))).toBe(false);
-    } finally {
-      db.close();
-    }
+    const rows = await h.db.read((ex) => ex.query('SELECT * FROM api_tokens'));
+    expect(rows.some((r) => Object.values(r).some((v) => typeof v === 'string' && v.includes(secret)))).toBe(false);
   });
 
   it('When `create --role client --client ID` runs, then its last line is a token that sees that client\'s subtree only and may not write', async () => {

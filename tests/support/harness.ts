@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
+import { Client as PgClient } from 'pg';
 import request from 'supertest';
 import { buildApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config/config';
@@ -20,16 +21,50 @@ export interface Harness {
   readonly config: Config;
   /** An admin bearer token. */
   readonly admin: string;
+  /** The SQLite file ('' on PostgreSQL). */
   readonly file: string;
   close(): Promise<void>;
 }
 
 export const TMP = path.join(__dirname, '..', '.tmp');
 
+/** Set to a PostgreSQL server's URL to run the suite there (each harness gets a database of its own). */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
+export const ON_POSTGRES = TEST_DATABASE_URL !== undefined && TEST_DATABASE_URL !== '';
+
+/** A fresh, empty database: a SQLite file, or a new database on the PostgreSQL test server. */
+export async function freshDatabase(): Promise<{ url: string; file: string; drop(): Promise<void> }> {
+  const name = `test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  if (!ON_POSTGRES) {
+    fs.mkdirSync(TMP, { recursive: true });
+    const file = path.join(TMP, `${name}.sqlite`);
+    return {
+      url: `sqlite:${file}`,
+      file,
+      async drop() {
+        for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+      },
+    };
+  }
+  const server = new URL(TEST_DATABASE_URL!);
+  const admin = async (sql: string) => {
+    const client = new PgClient({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(server.toString());
+  url.pathname = `/${name}`;
+  return { url: url.toString(), file: '', drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
-  fs.mkdirSync(TMP, { recursive: true });
-  const file = path.join(TMP, `test-${process.pid}-${randomBytes(4).toString('hex')}.sqlite`);
-  const config = loadConfig({ DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'silent', ...env });
+  const database = await freshDatabase();
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env });
   const db = await Database.open(config.databaseUrl);
   const { secret } = await insertToken(db, 'test admin', 'admin', null);
   const app = buildApp(config, db, createLogger('silent'));
@@ -38,10 +73,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     db,
     config,
     admin: secret,
-    file,
+    file: database.file,
     async close() {
       await db.close();
-      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+      await database.drop();
     },
   };
 }

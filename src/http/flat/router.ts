@@ -130,6 +130,7 @@ export function flatRouter(deps: Deps): Router {
     for (const [name, value] of params) {
       if (seen.has(name)) throw new InvalidQueryParameterError(name, `${name} is given more than once.`);
       seen.add(name);
+      if (value.includes('\u0000')) throw new InvalidQueryParameterError(name, `${name} must not contain NUL characters.`);
       if (name === 'email') {
         filters.push({ kind: 'attribute', parameter: name, path: [], attribute: attribute(clientDef, 'email')!, operator: 'eq', values: [value] });
       } else if (name === 'search') {
