@@ -160,17 +160,44 @@ async function cycleConflicts(ex: Executor, clientId: string, parent: ResolvedRe
   return errors;
 }
 
-/** Applies to-many replacements: members named are moved in; members left out are detached or refused (owned). */
-async function applyToMany(ex: Executor, ctx: OperationContext, ownerId: string, rel: ToManyDef, ids: string[], pointer: string, isCreate: boolean, now: string): Promise<void> {
+/**
+ * Members leaving a to-many relationship: an owned member would be orphaned (403); a child
+ * would become a root, which a narrowed (subdomain) request may not make (403). Runs before
+ * ids in the body are resolved, as 403 comes before 404 for body ids in the contract.
+ */
+function assertMayLeave(ctx: OperationContext, def: ResourceDef, rel: ToManyDef, leaving: readonly string[], pointer: string): void {
+  if (leaving.length === 0) return;
+  const target = ctx.registry.get(rel.target);
+  if (rel.owned) {
+    throw new ForbiddenError(`Removing ${target.type} ${leaving.join(', ')} from "${rel.name}" would leave it without an owner; move it to another client instead.`, { pointer });
+  }
+  if (ctx.request.narrowed && def.hierarchy && rel.name === def.hierarchy.children) {
+    throw new ForbiddenError(`On a client subdomain, ${leaving.join(', ')} cannot be made a root.`, { pointer });
+  }
+}
+
+/** Ids named by a member's identifiers as sent (before they are checked to exist). */
+function namedIds(member: MemberInput<Identifier | null | Identifier[]>): string[] {
+  const v = member.value;
+  return v === null ? [] : Array.isArray(v) ? v.map((i) => i.id) : [v.id];
+}
+
+/** 403s for to-many replacements in an update that would let members go (see assertMayLeave). */
+async function checkReplacements(ex: Executor, ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput): Promise<void> {
+  for (const [name, member] of input.relationships) {
+    const rel = relationship(def, name);
+    if (!rel || rel.kind !== 'to-many' || !Array.isArray(member.value)) continue;
+    const keep = namedIds(member);
+    const current = await memberIds(ex, ctx.registry.get(rel.target), rel, id);
+    assertMayLeave(ctx, def, rel, current.filter((m) => !keep.includes(m)), member.pointer);
+  }
+}
+
+/** Applies to-many replacements: members named are moved in; members left out are detached (checked by checkReplacements). */
+async function applyToMany(ex: Executor, ctx: OperationContext, ownerId: string, rel: ToManyDef, ids: string[], isCreate: boolean, now: string): Promise<void> {
   const target = ctx.registry.get(rel.target);
   const current = isCreate ? [] : await memberIds(ex, target, rel, ownerId);
-  const leaving = current.filter((id) => !ids.includes(id));
-  if (leaving.length > 0) {
-    if (rel.owned) {
-      throw new ForbiddenError(`Removing ${target.type} ${leaving.join(', ')} from "${rel.name}" would leave it without an owner; move it to another client instead.`, { pointer });
-    }
-    await setForeignKey(ex, target, rel, leaving, null, now);
-  }
+  await setForeignKey(ex, target, rel, current.filter((id) => !ids.includes(id)), null, now);
   await setForeignKey(ex, target, rel, ids.filter((id) => !current.includes(id)), ownerId, now);
 }
 
@@ -258,7 +285,7 @@ export async function createIn(ex: Executor, ctx: OperationContext, def: Resourc
   const row: Record<string, unknown> = { id: newId, ...storedColumns(def, values), version: 1, created_at: now, updated_at: now, ...(extra?.columns ?? {}) };
   for (const r of rels) if (r.rel.kind === 'to-one') row[r.rel.column] = r.value;
   await guardUnique(() => insertRow(ex, def, row));
-  for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, newId, r.rel, r.value as string[], r.pointer, true, now);
+  for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, newId, r.rel, r.value as string[], true, now);
   return { id: newId, meta: extra?.meta };
 }
 
@@ -270,6 +297,7 @@ export async function updateIn(ex: Executor, ctx: OperationContext, def: Resourc
   const parentColumn = hierarchyColumn(def);
   const current = await loadVisible(ex, ctx, def, id, parentColumn ? ['id', 'version', parentColumn] : ['id', 'version']);
   assertMayWrite(ctx, def);
+  await checkReplacements(ex, ctx, def, id, input);
   const errors422: ApiError[] = [];
   const errors409: ApiError[] = [];
   if (input.type && input.type.value !== def.type) {
@@ -299,7 +327,7 @@ export async function updateIn(ex: Executor, ctx: OperationContext, def: Resourc
   const columns = storedColumns(def, values);
   for (const r of rels) if (r.rel.kind === 'to-one') columns[r.rel.column] = r.value;
   await guardUnique(() => updateRow(ex, def, id, columns, now));
-  for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, id, r.rel, r.value as string[], r.pointer, false, now);
+  for (const r of rels) if (r.rel.kind === 'to-many') await applyToMany(ex, ctx, id, r.rel, r.value as string[], false, now);
   return { id };
 }
 
@@ -316,6 +344,12 @@ export async function changeMembersIn(ex: Executor, ctx: OperationContext, def: 
   const parentColumn = hierarchyColumn(def);
   const current = await loadVisible(ex, ctx, def, id, parentColumn ? ['id', 'version', parentColumn] : ['id', 'version']);
   assertMayWrite(ctx, def);
+  const named = relationship(def, name);
+  if (change === 'remove' && named?.kind === 'to-many' && Array.isArray(member.value)) {
+    const before = await memberIds(ex, ctx.registry.get(named.target), named, id);
+    const asked = namedIds(member);
+    assertMayLeave(ctx, def, named, before.filter((m) => asked.includes(m)), member.pointer);
+  }
   const errors422: ApiError[] = [];
   const errors409: ApiError[] = [];
   const input: WriteInput = { attributes: new Map(), relationships: new Map([[name, member]]) };
@@ -336,9 +370,6 @@ export async function changeMembersIn(ex: Executor, ctx: OperationContext, def: 
   } else {
     throwAll(errors409);
     const leaving = ids.filter((m) => members.includes(m));
-    if (leaving.length > 0 && rel.owned) {
-      throw new ForbiddenError(`Removing ${target.type} ${leaving.join(', ')} from "${rel.name}" would leave it without an owner; move it to another client instead.`, { pointer: member.pointer });
-    }
     checkPrecondition(def, id, current, precondition);
     await setForeignKey(ex, target, rel, leaving, null, now);
   }

@@ -110,6 +110,9 @@ function step(raw: unknown, index: number, registry: Registry, ctx: OperationCon
   if (op === 'add') {
     return {
       async run(ex, lids) {
+        if (typeof data.lid === 'string' && lids.has(localIdKey(def.type, data.lid))) {
+          throw new InvalidDocumentError(`The lid "${data.lid}" already names a ${def.type} created earlier in this request.`, '/data/lid');
+        }
         const input = parseResourceDocument({ data }, 'create', lids);
         const created = await createIn(ex, ctx, def, input, (name) => `/data/attributes/${name}`);
         if (typeof data.lid === 'string') lids.set(localIdKey(def.type, data.lid), created.id);
