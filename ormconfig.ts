@@ -18,7 +18,9 @@ export function dataSourceOptions(databaseUrl: string, logger?: Logger): DataSou
       type: 'better-sqlite3',
       database: file,
       enableWAL: true,
-      timeout: 5000,
+      // Short: waiting for another process's write lock happens in Database.write, with
+      // asynchronous retries, so that a waiting write never blocks the event loop.
+      timeout: 100,
       prepareDatabase: (db: { function: (name: string, opts: object, fn: (s: unknown) => unknown) => void }) => {
         // Unicode case folding, the same rule the service applies to its parameters.
         db.function('casefold', { deterministic: true }, (s: unknown) =>

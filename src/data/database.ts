@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { DataSource, EntityManager, Logger, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, Logger, QueryFailedError, QueryRunner } from 'typeorm';
 import { dataSourceOptions } from '../../ormconfig';
 import { bind, Dialect, Params, postgresDialect, q, sqliteDialect } from './sql';
 
@@ -94,12 +94,23 @@ export class Database {
   /** Connects and applies pending migrations. */
   static async open(databaseUrl: string): Promise<Database> {
     const counter = new StatementCounter();
-    const ds = new DataSource(dataSourceOptions(databaseUrl, counter));
-    await ds.initialize();
-    await ds.runMigrations({ transaction: 'each' });
-    const db = new Database(ds, counter);
-    db.cursorSecret = await db.loadCursorSecret();
-    return db;
+    // Several instances may start at once on one database: migrations run under a lock
+    // (PostgreSQL: an advisory lock), and on SQLite a start that lost the race to another
+    // process's migration simply tries again once that one is done.
+    for (let attempt = 1; ; attempt++) {
+      const ds = new DataSource(dataSourceOptions(databaseUrl, counter));
+      try {
+        await ds.initialize();
+        await migrate(ds);
+        const db = new Database(ds, counter);
+        db.cursorSecret = await db.loadCursorSecret();
+        return db;
+      } catch (e) {
+        if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+        if (ds.options.type === 'postgres' || attempt >= 40 || !isStartupRace(e)) throw e;
+        await sleep(50 + Math.random() * 200);
+      }
+    }
   }
 
   /**
@@ -157,7 +168,7 @@ export class Database {
       if (this.dialect.name !== 'sqlite') return await this.ds.transaction((manager) => fn(this.executor(manager)));
       const runner = this.ds.createQueryRunner();
       try {
-        await runner.query('BEGIN IMMEDIATE');
+        await beginImmediate(runner);
         try {
           const result = await fn(this.executor(runner.manager));
           await runner.query('COMMIT');
@@ -186,6 +197,51 @@ export class Database {
       return false;
     }
   }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** How long a writer waits for another process's write lock before answering 503. */
+const WRITE_LOCK_WAIT_MS = 5000;
+
+/**
+ * BEGIN IMMEDIATE, waiting for another process's write lock without blocking the event loop:
+ * the connection's own busy timeout is short (ormconfig), and the retries here sleep
+ * asynchronously, so reads and health checks go on while a write waits.
+ */
+async function beginImmediate(runner: QueryRunner): Promise<void> {
+  const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await runner.query('BEGIN IMMEDIATE');
+      return;
+    } catch (e) {
+      if (!isBusy(e) || Date.now() >= deadline) throw e;
+      await sleep(5 + Math.random() * 20);
+    }
+  }
+}
+
+/** Applies pending migrations; on PostgreSQL under an advisory lock so instances take turns. */
+async function migrate(ds: DataSource): Promise<void> {
+  if (ds.options.type !== 'postgres') {
+    await ds.runMigrations({ transaction: 'each' });
+    return;
+  }
+  const runner = ds.createQueryRunner();
+  try {
+    await runner.query('SELECT pg_advisory_lock(7242001)');
+    await ds.runMigrations({ transaction: 'each' });
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(7242001)').catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** Errors a SQLite start can meet when another process is migrating the same file. */
+function isStartupRace(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return isBusy(error) || /already exists|duplicate column|database is locked/i.test(message);
 }
 
 /** The database stayed locked by another writer for longer than the busy timeout. */

@@ -1,6 +1,6 @@
 import { hashToken, newTokenSecret } from '../auth/tokens';
 import { Principal } from '../scope/scope';
-import { Database } from './database';
+import { Database, Executor } from './database';
 import { newObjectId, nowIso } from './object-id';
 import { Params, q } from './sql';
 
@@ -36,22 +36,46 @@ export async function principalForSecret(db: Database, secret: string): Promise<
 }
 
 export async function insertToken(db: Database, name: string, role: 'admin' | 'client', clientId: string | null, secret = newTokenSecret()): Promise<{ id: string; secret: string }> {
-  const id = newObjectId();
-  const now = nowIso();
-  const params = new Params();
-  await db.write(async (ex) => {
+  return db.write(async (ex) => {
     if (clientId !== null) {
       const p = new Params();
       const found = await ex.query(`SELECT 1 AS one FROM ${q('clients')} WHERE ${q('id')} = ${p.add(clientId)}`, p);
       if (found.length === 0) throw new Error(`No client with id ${clientId}`);
     }
-    await ex.query(
-      `INSERT INTO ${q('api_tokens')} (${['id', 'name', 'role', 'client_id', 'token_hash', 'version', 'created_at', 'updated_at'].map(q).join(', ')}) ` +
-        `VALUES (${[id, name, role, clientId, hashToken(secret), 1, now, now].map((v) => params.add(v)).join(', ')})`,
-      params,
-    );
+    return insertTokenRow(ex, name, role, clientId, secret, false);
   });
+}
+
+async function insertTokenRow(ex: Executor, name: string, role: 'admin' | 'client', clientId: string | null, secret: string, ifAbsent: boolean): Promise<{ id: string; secret: string }> {
+  const id = newObjectId();
+  const now = nowIso();
+  const params = new Params();
+  await ex.query(
+    `INSERT INTO ${q('api_tokens')} (${['id', 'name', 'role', 'client_id', 'token_hash', 'version', 'created_at', 'updated_at'].map(q).join(', ')}) ` +
+      `VALUES (${[id, name, role, clientId, hashToken(secret), 1, now, now].map((v) => params.add(v)).join(', ')})` +
+      (ifAbsent ? ` ON CONFLICT (${q('token_hash')}) DO NOTHING` : ''),
+    params,
+  );
   return { id, secret };
+}
+
+/** Makes `secret` an admin token unless it already is a token (instances starting together agree). */
+export async function ensureAdminToken(db: Database, secret: string): Promise<void> {
+  await db.write((ex) => insertTokenRow(ex, 'ADMIN_TOKEN', 'admin', null, secret, true));
+}
+
+/**
+ * With no admin token at all, makes one and returns its secret; otherwise returns undefined.
+ * The count and the insert share one transaction (on PostgreSQL under an advisory lock), so
+ * two instances starting together never both print a first token.
+ */
+export async function ensureFirstAdminToken(db: Database): Promise<string | undefined> {
+  return db.write(async (ex) => {
+    if (ex.dialect.name === 'postgres') await ex.query('SELECT pg_advisory_xact_lock(7242002)');
+    const rows = await ex.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${q('api_tokens')} WHERE ${q('role')} = 'admin'`);
+    if (Number(rows[0]?.n ?? 0) > 0) return undefined;
+    return (await insertTokenRow(ex, 'first admin token', 'admin', null, newTokenSecret(), false)).secret;
+  });
 }
 
 export async function deleteToken(db: Database, id: string): Promise<boolean> {
@@ -63,16 +87,4 @@ export async function deleteToken(db: Database, id: string): Promise<boolean> {
     await ex.query(`DELETE FROM ${q('api_tokens')} WHERE ${q('id')} = ${d.add(id)}`, d);
     return true;
   });
-}
-
-/** True when a token with this secret exists. */
-export async function tokenExists(db: Database, secret: string): Promise<boolean> {
-  const p = new Params();
-  const rows = await db.read((ex) => ex.query(`SELECT 1 AS one FROM ${q('api_tokens')} WHERE ${q('token_hash')} = ${p.add(hashToken(secret))}`, p));
-  return rows.length > 0;
-}
-
-export async function adminTokenCount(db: Database): Promise<number> {
-  const rows = await db.read((ex) => ex.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${q('api_tokens')} WHERE ${q('role')} = 'admin'`));
-  return Number(rows[0]?.n ?? 0);
 }
