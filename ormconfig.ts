@@ -29,7 +29,15 @@ export function dataSourceOptions(databaseUrl: string, logger?: Logger): DataSou
       },
     };
   }
-  return { ...common, type: 'postgres', url: databaseUrl };
+  // Pool settings: DB_POOL_MAX connections per instance, DB_POOL_IDLE_MS before an idle one closes,
+  // DB_CONNECT_TIMEOUT_MS to give up connecting (so /readyz answers 503 promptly when the server is gone).
+  const num = (name: string, fallback: number) => (process.env[name] && /^\d+$/.test(process.env[name]!) ? Number(process.env[name]) : fallback);
+  return {
+    ...common,
+    type: 'postgres',
+    url: databaseUrl,
+    extra: { max: num('DB_POOL_MAX', 10), idleTimeoutMillis: num('DB_POOL_IDLE_MS', 30_000), connectionTimeoutMillis: num('DB_CONNECT_TIMEOUT_MS', 5_000) },
+  };
 }
 
 export default new DataSource(dataSourceOptions(process.env.DATABASE_URL || 'sqlite:./data/app.sqlite'));

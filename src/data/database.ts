@@ -165,7 +165,14 @@ export class Database {
   async write<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
     const release = await this.lock.acquire(true);
     try {
-      if (this.dialect.name !== 'sqlite') return await this.ds.transaction((manager) => fn(this.executor(manager)));
+      if (this.dialect.name !== 'sqlite') {
+        // Writers take turns across every instance, as BEGIN IMMEDIATE makes them on SQLite: the
+        // checks a write depends on (cycles, versions, uniqueness) cannot interleave with another's.
+        return await this.ds.transaction(async (manager) => {
+          await manager.query('SELECT pg_advisory_xact_lock(7242000)');
+          return fn(this.executor(manager));
+        });
+      }
       const runner = this.ds.createQueryRunner();
       try {
         await beginImmediate(runner);
