@@ -7,7 +7,7 @@
 # root, so the server runs as the postgres system user on a folder that user owns.
 set -euo pipefail
 cmd=${1:?start or stop}
-dir=${2:?folder}
+dir=$(realpath -m "${2:?folder}")
 
 find_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 bin=$(find_bin || true)
@@ -23,6 +23,7 @@ as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+cd /   # the postgres user may not enter the caller's folder
 case "$cmd" in
   start)
     mkdir -p "$dir"
