@@ -6,6 +6,8 @@ import { BaseColumns } from './base.columns';
 @Index('ix_clients_name', ['name', 'id'])
 // The trigram index on name_key is made by a migration (pg_trgm on PostgreSQL, FTS5 on SQLite).
 @Index('ix_clients_name_key_trgm', { synchronize: false })
+// PostgreSQL only: the name in code-point order (COLLATE "C"), made by a migration.
+@Index('ix_clients_name_c', { synchronize: false })
 export class ClientEntity extends BaseColumns {
   @Column({ type: 'varchar', length: 200 })
   name!: string;

@@ -120,6 +120,8 @@ function filterCondition(registry: Registry, dialect: Dialect, def: ResourceDef,
 interface OrderKey {
   readonly expr: string;
   readonly descending: boolean;
+  /** Whether the key can be NULL (a nullable attribute, or any attribute through a to-one join). */
+  readonly nullable: boolean;
 }
 
 /**
@@ -164,13 +166,21 @@ export async function selectRows(ex: Executor, registry: Registry, req: SelectRe
   const filterJoins = [...joins.sql];
   const where = and(conditions);
 
-  const keys: OrderKey[] = (req.sort ?? []).map((key) => ({ expr: ex.dialect.binary(col(joins.alias(key.path), key.attribute.column)), descending: key.descending }));
-  keys.push({ expr: col('t', 'id'), descending: false });
+  const keys: OrderKey[] = (req.sort ?? []).map((key) => ({
+    expr: ex.dialect.binary(col(joins.alias(key.path), key.attribute.column)),
+    descending: key.descending,
+    nullable: key.attribute.nullable || key.path.length > 0,
+  }));
+  keys.push({ expr: col('t', 'id'), descending: false, nullable: false });
   const page = req.page;
   const backwards = page?.mode === 'keyset' && page.direction === 'before';
   // Reading backwards is reading forwards in the reversed order (ascending NULLS FIRST reverses to descending NULLS LAST).
   const ordered = backwards ? keys.map((k) => ({ ...k, descending: !k.descending })) : keys;
-  const order = ordered.map((k) => (k.descending ? `${k.expr} DESC NULLS LAST` : `${k.expr} ASC NULLS FIRST`)).join(', ');
+  // NULLS FIRST/LAST only where NULLs can occur: on PostgreSQL an explicit clause that differs
+  // from an index's own order (ASC NULLS LAST) keeps the index from serving the ORDER BY.
+  const order = ordered
+    .map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}${k.nullable ? (k.descending ? ' NULLS LAST' : ' NULLS FIRST') : ''}`)
+    .join(', ');
 
   let limit = '';
   let pageWhere = where;
