@@ -214,6 +214,16 @@ async function clear(db: Database): Promise<void> {
 }
 
 /**
+ * PostgreSQL plans from table statistics, which a bulk load leaves stale until autovacuum gets
+ * round to them (minutes later): without this, a freshly generated database measured sorted
+ * lists at 108 ms instead of 8 ms. SQLite keeps no statistics unless asked, and the service
+ * never asks, so it is measured as it runs.
+ */
+async function analyze(db: Database): Promise<void> {
+  if (db.dialect.name === 'postgres') await db.write((ex) => ex.query('ANALYZE'));
+}
+
+/**
  * Opens the bench database, generating the data unless a database with exactly this data set
  * (N clients, 2N legal entities, N reporting entities) is already there and `fresh` is off.
  */
@@ -225,6 +235,7 @@ export async function openDataset(databaseUrl: string, total: number, fresh: boo
     (await count(db, 'clients')) === total && (await count(db, 'legal_entities')) === 2 * total && (await count(db, 'reporting_entities')) === total && (await count(db, 'projects')) === 0;
   if (complete && !fresh) {
     log(`Reusing the database with ${total} clients (--fresh to regenerate): ${databaseUrl}`);
+    await analyze(db);
     return { db, info: await describeDataset(db, false) };
   }
   if (file) {
@@ -249,5 +260,6 @@ export async function openDataset(databaseUrl: string, total: number, fresh: boo
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   log(`Generated in ${seconds.toFixed(1)} s (${Math.round((4 * total) / seconds)} rows/s).`);
+  await analyze(db);
   return { db, info: await describeDataset(db, true, seconds) };
 }
