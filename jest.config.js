@@ -5,5 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   setupFiles: ['<rootDir>/tests/support/setup-env.ts'],
+  // Every supertest response is checked against the generated OpenAPI document.
+  setupFilesAfterEnv: ['<rootDir>/tests/support/validate-responses.ts'],
   testTimeout: 30000,
 };

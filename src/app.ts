@@ -13,6 +13,8 @@ import { requestContext } from './http/middleware/request-context';
 import { tenancy } from './http/middleware/tenancy';
 import { flatNegotiation, flatRouter } from './http/flat/router';
 import { jsonApiRouter } from './http/jsonapi/router';
+import { docsRouter } from './http/docs';
+import { buildOpenApi } from './openapi/openapi';
 import { registry } from './resources/registry';
 
 /**
@@ -45,6 +47,13 @@ export function buildApp(config: Config, db: Database, logger: Logger): Express 
     const ok = await db.ping();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable' });
   });
+
+  // Generated once, at start, from the registry; needs no token (SPEC §4).
+  const openapi = Buffer.from(JSON.stringify(buildOpenApi(registry, config)));
+  app.get('/api/v2/openapi.json', (_req: Request, res: Response) => {
+    res.type('application/json').send(openapi);
+  });
+  app.use('/docs', docsRouter());
 
   const auth = bearerAuth(db);
   const scope = tenancy(db, config.baseDomain, config.reservedSubdomains);

@@ -11,16 +11,36 @@ export interface ErrorSource {
 
 export interface ErrorObject {
   status: string;
-  code: string;
+  code: ErrorCode;
   title: string;
   detail?: string;
   source?: ErrorSource;
   meta?: Record<string, unknown>;
 }
 
+/** Every error code a response can carry (SPEC §2); the OpenAPI document lists exactly these. */
+export const ERROR_CODES = [
+  'invalid_query_parameter',
+  'invalid_document',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'related_not_found',
+  'method_not_allowed',
+  'not_acceptable',
+  'conflict',
+  'precondition_failed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'validation_failed',
+  'internal_error',
+  'unavailable',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export abstract class ApiError extends Error {
   abstract readonly status: number;
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   abstract readonly title: string;
   readonly headers: Record<string, string> = {};
 
@@ -170,7 +190,7 @@ export class InternalError extends ApiError {
 /** Several errors of one kind answered together (delete refused by several relationships). */
 export class ErrorList extends ApiError {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly title: string;
   constructor(readonly errors: ApiError[]) {
     super(errors.map((e) => e.detail).join(' '));

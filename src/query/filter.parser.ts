@@ -21,6 +21,11 @@ export function parseTimestamp(value: string): number {
 
 const STRING_ONLY: ReadonlySet<FilterOperator> = new Set(['contains', 'startsWith', 'endsWith']);
 
+/** The operators a filter on this attribute takes (the substring ones apply to text only). */
+export function operatorsFor(attribute: AttributeDef): readonly FilterOperator[] {
+  return attribute.kind === 'string' ? FILTER_OPERATORS : FILTER_OPERATORS.filter((o) => !STRING_ONLY.has(o));
+}
+
 function typed(attribute: AttributeDef, parameter: string, value: string): string {
   if (attribute.kind === 'timestamp') {
     const ms = parseTimestamp(value);
@@ -38,7 +43,8 @@ function list(parameter: string, value: string, max: number): string[] {
   return items;
 }
 
-const HIERARCHY = new Set(['descendantOf', 'ancestorOf']);
+export const HIERARCHY_FILTERS = ['descendantOf', 'ancestorOf'] as const;
+const HIERARCHY: ReadonlySet<string> = new Set(HIERARCHY_FILTERS);
 
 export function parseFilter(registry: Registry, root: ResourceDef, parameter: string, value: string, maxDepth = 4, maxValues = 100): FilterNode {
   // No stored text holds NUL (writes refuse it), and PostgreSQL cannot even compare with it.
@@ -73,7 +79,7 @@ export function parseFilter(registry: Registry, root: ResourceDef, parameter: st
 
   const { path, attribute } = resolveAttributePath(registry, root, field, parameter, 'filterable', maxDepth);
   const effective: FilterOperator = operator ?? 'in';
-  if (STRING_ONLY.has(effective) && attribute.kind !== 'string') {
+  if (!operatorsFor(attribute).includes(effective)) {
     throw new InvalidQueryParameterError(parameter, `${effective} applies to text attributes only.`);
   }
   let values: (string | boolean)[];

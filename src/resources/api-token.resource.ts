@@ -1,6 +1,6 @@
 import { tokenSecretColumns } from '../auth/tokens';
 import { ResourceDef, ValueError } from './types';
-import { attr, parseName, timestamp } from './values';
+import { attr, NAME, timestamp } from './values';
 
 /**
  * API tokens: admin-only. The secret is never an attribute; it appears once, in meta.secret of
@@ -11,11 +11,12 @@ export const apiTokenResource: ResourceDef = {
   path: 'api-tokens',
   table: 'api_tokens',
   attributes: [
-    attr('name', { nullable: false, required: true, parse: parseName }),
+    attr('name', { nullable: false, required: true, ...NAME }),
     attr('role', {
       nullable: false,
       required: true,
       updatable: false,
+      schema: { type: 'string', enum: ['admin', 'client'] },
       parse: (v) => {
         if (v !== 'admin' && v !== 'client') throw new ValueError('must be "admin" or "client"');
         return v;
@@ -39,6 +40,7 @@ export const apiTokenResource: ResourceDef = {
   scope: { kind: 'admin-only' },
   deleteBlockers: [],
   onCreate: tokenSecretColumns,
+  createdMeta: { secret: { type: 'string', description: 'The bearer token itself: in the create response only, never again.' } },
   validate: ({ attributes, relationships }, isCreate) => {
     if (!isCreate) return undefined;
     const client = relationships.client;

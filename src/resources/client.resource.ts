@@ -1,5 +1,5 @@
 import { ResourceDef } from './types';
-import { attr, parseEmail, parseName, parseSlug, timestamp } from './values';
+import { attr, EMAIL, NAME, SLUG, timestamp } from './values';
 import { ownedCollection } from './owned';
 
 export const clientResource: ResourceDef = {
@@ -7,9 +7,9 @@ export const clientResource: ResourceDef = {
   path: 'clients',
   table: 'clients',
   attributes: [
-    attr('name', { nullable: false, required: true, parse: parseName, foldedColumn: 'name_key', substringIndex: 'clients_name_fts' }),
-    attr('email', { parse: parseEmail, foldedColumn: 'email_key', caseInsensitiveEquality: true, unique: true }),
-    attr('slug', { parse: parseSlug, unique: true }),
+    attr('name', { nullable: false, required: true, ...NAME, foldedColumn: 'name_key', substringIndex: 'clients_name_fts' }),
+    attr('email', { ...EMAIL, foldedColumn: 'email_key', caseInsensitiveEquality: true, unique: true }),
+    attr('slug', { ...SLUG, unique: true }),
     timestamp('createdAt'),
     timestamp('updatedAt'),
   ],

@@ -1,7 +1,7 @@
 import { ownedResource } from './owned';
-import { attr, parseCountry, parseRegistrationNumber } from './values';
+import { attr, COUNTRY, REGISTRATION_NUMBER } from './values';
 
 export const legalEntityResource = ownedResource('legal-entity', 'legal-entities', 'legal_entities', 'legalEntities', [
-  attr('registrationNumber', { parse: parseRegistrationNumber }),
-  attr('country', { parse: parseCountry }),
+  attr('registrationNumber', { ...REGISTRATION_NUMBER }),
+  attr('country', { ...COUNTRY }),
 ]);

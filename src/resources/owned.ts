@@ -1,5 +1,5 @@
 import { AttributeDef, ResourceDef, ToManyDef, ToOneDef } from './types';
-import { attr, parseName, timestamp } from './values';
+import { attr, NAME, timestamp } from './values';
 
 /** The owner relationship of an owned type: required, never null, always visible with its row. */
 export function ownerRelationship(inverse: string): ToOneDef {
@@ -27,7 +27,7 @@ export function ownedResource(type: string, path: string, table: string, inverse
     type,
     path,
     table,
-    attributes: [attr('name', { nullable: false, required: true, parse: parseName }), ...own, timestamp('createdAt'), timestamp('updatedAt')],
+    attributes: [attr('name', { nullable: false, required: true, ...NAME }), ...own, timestamp('createdAt'), timestamp('updatedAt')],
     relationships: [ownerRelationship(inverse)],
     scope: { kind: 'owner', column: 'client_id' },
     deleteBlockers: [],

@@ -1,6 +1,6 @@
 import { ownedResource } from './owned';
-import { attr, parseCurrency } from './values';
+import { attr, CURRENCY } from './values';
 
 export const reportingEntityResource = ownedResource('reporting-entity', 'reporting-entities', 'reporting_entities', 'reportingEntities', [
-  attr('currency', { parse: parseCurrency }),
+  attr('currency', { ...CURRENCY }),
 ]);

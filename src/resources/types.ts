@@ -4,6 +4,9 @@
  * surface all read these objects (see registry.ts).
  */
 
+/** A JSON Schema (2020-12) fragment, as the OpenAPI document shows it. */
+export type JsonSchema = Record<string, unknown>;
+
 /** Thrown by an attribute's parser with a human-readable reason; becomes a 422 at the member. */
 export class ValueError extends Error {}
 
@@ -34,6 +37,8 @@ export interface AttributeDef {
   readonly unique?: boolean;
   /** Normalises and validates a value from a request body; throws ValueError. */
   readonly parse?: (value: unknown) => unknown;
+  /** JSON Schema of a valid non-null value (OpenAPI); declared with the parser in values.ts. */
+  readonly schema?: JsonSchema;
 }
 
 export interface ToOneDef {
@@ -87,6 +92,8 @@ export interface ResourceDef {
   readonly deleteBlockers: readonly { name: string; table: string; column: string }[];
   /** Extra columns and response meta for a new row (api-token: the hashed secret, shown once). */
   readonly onCreate?: () => { columns: Record<string, unknown>; meta: Record<string, unknown> };
+  /** The schema of each member onCreate adds to the created resource's meta (OpenAPI). */
+  readonly createdMeta?: Record<string, JsonSchema>;
   /** Cross-member validation after single members passed (api-token: role vs client); `member` names the relationship at fault. */
   readonly validate?: (values: { attributes: Record<string, unknown>; relationships: Record<string, unknown> }, isCreate: boolean) => { detail: string; member: string } | undefined;
 }

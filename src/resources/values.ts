@@ -1,5 +1,5 @@
 import validator from 'validator';
-import { AttributeDef, AttributeKind, ValueError } from './types';
+import { AttributeDef, AttributeKind, JsonSchema, ValueError } from './types';
 
 /**
  * Value rules shared by every declaration (SPEC §1), and a small builder for attribute
@@ -30,10 +30,10 @@ export const parseEmail = nullable((v) => {
   return s;
 });
 
-const SLUG = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const parseSlug = nullable((v) => {
   const s = string(v);
-  if (!SLUG.test(s)) throw new ValueError('must be a lowercase DNS label (a-z, 0-9 and inner hyphens, at most 63 characters)');
+  if (!SLUG_PATTERN.test(s)) throw new ValueError('must be a lowercase DNS label (a-z, 0-9 and inner hyphens, at most 63 characters)');
   return s;
 });
 
@@ -55,6 +55,22 @@ export const parseCurrency = nullable((v) => {
   return s;
 });
 
+/**
+ * A value rule: the parser the service enforces, and the JSON Schema of a valid (non-null)
+ * value that the OpenAPI document shows. Declared side by side so they cannot drift apart.
+ */
+export interface ValueRule {
+  readonly parse: (value: unknown) => unknown;
+  readonly schema: JsonSchema;
+}
+
+export const NAME: ValueRule = { parse: parseName, schema: { type: 'string', minLength: 1, maxLength: 200, description: 'Stored trimmed.' } };
+export const EMAIL: ValueRule = { parse: parseEmail, schema: { type: 'string', format: 'email', maxLength: 254 } };
+export const SLUG: ValueRule = { parse: parseSlug, schema: { type: 'string', pattern: SLUG_PATTERN.source, maxLength: 63 } };
+export const REGISTRATION_NUMBER: ValueRule = { parse: parseRegistrationNumber, schema: { type: 'string', maxLength: 64 } };
+export const COUNTRY: ValueRule = { parse: parseCountry, schema: { type: 'string', pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code.' } };
+export const CURRENCY: ValueRule = { parse: parseCurrency, schema: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' } };
+
 /** Unicode case folding used for case-insensitive comparisons, in SQL and in parameters alike. */
 export function casefold(s: string): string {
   return s.toUpperCase().toLowerCase();
@@ -74,6 +90,7 @@ interface AttrOptions {
   substringIndex?: string;
   unique?: boolean;
   parse?: (value: unknown) => unknown;
+  schema?: JsonSchema;
 }
 
 function snake(name: string): string {
@@ -97,6 +114,7 @@ export function attr(name: string, o: AttrOptions = {}): AttributeDef {
     substringIndex: o.substringIndex,
     unique: o.unique,
     parse: o.parse,
+    schema: o.schema,
   };
 }
 

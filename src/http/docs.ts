@@ -1,0 +1,50 @@
+import express, { Router } from 'express';
+import type { Request, Response } from 'express';
+import { getAbsoluteFSPath } from 'swagger-ui-dist';
+
+/**
+ * The docs page at /docs: Swagger UI, served from the swagger-ui-dist npm package (no CDN),
+ * rendering /api/v2/openapi.json. "Try it out" sends requests to this same server; the
+ * Authorize button takes a bearer token. The page has no inline script, so a strict
+ * Content-Security-Policy (script-src 'self') does not break it.
+ */
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Client-hierarchy service: API docs</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body>
+</html>
+`;
+
+const INIT = `window.ui = SwaggerUIBundle({
+  url: '/api/v2/openapi.json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  persistAuthorization: true,
+  tryItOutEnabled: false,
+  displayRequestDuration: true,
+  docExpansion: 'none',
+  filter: true,
+});
+`;
+
+export function docsRouter(): Router {
+  const router = Router({ strict: false });
+  router.get('/', (_req: Request, res: Response) => {
+    res.type('html').send(PAGE);
+  });
+  router.get('/init.js', (_req: Request, res: Response) => {
+    res.type('application/javascript').send(INIT);
+  });
+  router.use('/assets', express.static(getAbsoluteFSPath(), { index: false, maxAge: '1h' }));
+  return router;
+}
