@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { apiRequest, HttpResponse, ServerProcess } from './server-process';
+import { openApiMismatch } from './validate-responses';
 
 /**
  * Helpers for tests/concurrency: two service processes on one SQLite file, requests spread
@@ -164,7 +165,10 @@ export async function race(token: string, requests: readonly RaceRequest[], hold
             } catch {
               json = undefined;
             }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+            const response = { status: res.statusCode ?? 0, headers: res.headers, text, json };
+            const mismatch = openApiMismatch(r.method, r.url, response);
+            if (mismatch) reject(mismatch);
+            else resolve(response);
           });
           res.on('error', reject);
         },

@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TMP } from './harness';
+import { openApiMismatch } from './validate-responses';
 
 /**
  * The service run as a user runs it (SPEC §7): compiled with the same compiler and
@@ -182,7 +183,10 @@ export function httpRequest(server: { port: number }, method: string, url: strin
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+          const response = { status: res.statusCode ?? 0, headers: res.headers, text, json };
+          const mismatch = openApiMismatch(method, url, response);
+          if (mismatch) reject(mismatch);
+          else resolve(response);
         });
         res.on('error', reject);
       },
