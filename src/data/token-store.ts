@@ -2,6 +2,8 @@ import { hashToken, newTokenSecret } from '../auth/tokens';
 import { Principal } from '../scope/scope';
 import { Database, Executor } from './database';
 import { newObjectId, nowIso } from './object-id';
+import { insertRow } from './writer';
+import { registry } from '../resources/registry';
 import { Params, q } from './sql';
 
 /**
@@ -49,13 +51,8 @@ export async function insertToken(db: Database, name: string, role: 'admin' | 'c
 async function insertTokenRow(ex: Executor, name: string, role: 'admin' | 'client', clientId: string | null, secret: string, ifAbsent: boolean): Promise<{ id: string; secret: string }> {
   const id = newObjectId();
   const now = nowIso();
-  const params = new Params();
-  await ex.query(
-    `INSERT INTO ${q('api_tokens')} (${['id', 'name', 'role', 'client_id', 'token_hash', 'version', 'created_at', 'updated_at'].map(q).join(', ')}) ` +
-      `VALUES (${[id, name, role, clientId, hashToken(secret), 1, now, now].map((v) => params.add(v)).join(', ')})` +
-      (ifAbsent ? ` ON CONFLICT (${q('token_hash')}) DO NOTHING` : ''),
-    params,
-  );
+  const values = { id, name, role, client_id: clientId, token_hash: hashToken(secret), version: 1, created_at: now, updated_at: now };
+  await insertRow(ex, registry.get('api-token'), values, ifAbsent ? 'token_hash' : undefined);
   return { id, secret };
 }
 

@@ -8,11 +8,13 @@ import { col, Params, q } from './sql';
  * operations layer decides what is allowed before calling them.
  */
 
-export async function insertRow(ex: Executor, def: ResourceDef, values: Record<string, unknown>): Promise<void> {
+/** Inserts one row; with `unlessTaken`, a row whose value in that unique column exists already is left alone. */
+export async function insertRow(ex: Executor, def: ResourceDef, values: Record<string, unknown>, unlessTaken?: string): Promise<void> {
   const params = new Params();
   const columns = Object.keys(values);
   await ex.query(
-    `INSERT INTO ${q(def.table)} (${columns.map(q).join(', ')}) VALUES (${columns.map((c) => params.add(values[c])).join(', ')})`,
+    `INSERT INTO ${q(def.table)} (${columns.map(q).join(', ')}) VALUES (${columns.map((c) => params.add(values[c])).join(', ')})` +
+      (unlessTaken ? ` ON CONFLICT (${q(unlessTaken)}) DO NOTHING` : ''),
     params,
   );
 }
