@@ -1,8 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
-import { apiRequest, HttpResponse, ServerProcess } from './server-process';
-import { openApiMismatch } from './validate-responses';
+import { apiRequest, collectResponse, HttpResponse, ServerProcess } from './server-process';
 
 /**
  * Helpers for tests/concurrency: two service processes on one SQLite file, requests spread
@@ -154,24 +153,7 @@ export async function race(token: string, requests: readonly RaceRequest[], hold
             ...(r.headers ?? {}),
           },
         },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => {
-            let json: unknown;
-            try {
-              json = JSON.parse(text);
-            } catch {
-              json = undefined;
-            }
-            const response = { status: res.statusCode ?? 0, headers: res.headers, text, json };
-            const mismatch = openApiMismatch(r.method, r.url, response);
-            if (mismatch) reject(mismatch);
-            else resolve(response);
-          });
-          res.on('error', reject);
-        },
+        (res) => collectResponse(r.method, r.url, res, resolve, reject),
       );
       req.on('error', reject);
       req.setTimeout(20_000, () => req.destroy(new Error(`${r.method} ${r.url} timed out`)));

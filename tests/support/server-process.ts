@@ -167,29 +167,35 @@ export interface HttpResponse {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+/**
+ * Reads a whole response: the body as text and, when it parses, as JSON. Resolves once it has
+ * been checked against the OpenAPI document (a mismatch rejects, failing the test).
+ */
+export function collectResponse(method: string, url: string, res: http.IncomingMessage, resolve: (r: HttpResponse) => void, reject: (e: Error) => void): void {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (d: string) => (text += d));
+  res.on('end', () => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const response = { status: res.statusCode ?? 0, headers: res.headers, text, json };
+    const mismatch = openApiMismatch(method, url, response);
+    if (mismatch) reject(mismatch);
+    else resolve(response);
+  });
+  res.on('error', reject);
+}
+
 /** One request to the server over a fresh connection (no keep-alive). */
 export function httpRequest(server: { port: number }, method: string, url: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: '127.0.0.1', port: server.port, method, path: url, headers: { Connection: 'close', ...headers }, agent: false },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => {
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          const response = { status: res.statusCode ?? 0, headers: res.headers, text, json };
-          const mismatch = openApiMismatch(method, url, response);
-          if (mismatch) reject(mismatch);
-          else resolve(response);
-        });
-        res.on('error', reject);
-      },
+      (res) => collectResponse(method, url, res, resolve, reject),
     );
     req.on('error', reject);
     req.setTimeout(20_000, () => req.destroy(new Error(`${method} ${url} timed out`)));
