@@ -16,6 +16,7 @@ const PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Client-hierarchy service: API docs</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
 </head>
 <body>
 <div id="swagger-ui"></div>
@@ -34,6 +35,8 @@ const INIT = `window.ui = SwaggerUIBundle({
   displayRequestDuration: true,
   docExpansion: 'none',
   filter: true,
+  // No badge from validator.swagger.io: the page asks nothing of any other host.
+  validatorUrl: null,
 });
 `;
 

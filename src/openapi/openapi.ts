@@ -304,9 +304,7 @@ function typeParameters(def: ResourceDef, registry: Registry, config: Config): R
   const key = (k: string) => `${def.type}.${k}`;
   const out: Record<string, Obj> = {};
   const rels = def.relationships.map((r) => r.name);
-  out[key('include')] = queryParam('include', { type: 'string' }, `Comma-separated relationship paths to include (${rels.join(', ')}; paths like \`${rels[0]}.${registry.get(def.relationships[0].target).relationships[0]?.name ?? ''}\` go further, at most ${config.limits.maxIncludeDepth} deep).`, {
-    examples: { one: { value: rels[0] } },
-  });
+  out[key('include')] = queryParam('include', { type: 'string' }, `Comma-separated relationship paths to include (${rels.join(', ')}; paths like \`${rels[0]}.${registry.get(def.relationships[0].target).relationships[0]?.name ?? ''}\` go further, at most ${config.limits.maxIncludeDepth} deep).`);
   const sortable = ['id', ...def.attributes.filter((a) => a.sortable).map((a) => a.name)];
   const toOnes = def.relationships.filter((r) => r.kind === 'to-one').map((r) => r.name);
   out[key('sort')] = queryParam(
