@@ -1,6 +1,6 @@
 import JsonApi from 'devour-client';
 import { makeClient, makeOwned } from '../support/factories';
-import { contradictingDocument, LiveServer, ResponseRecorder, rejectionOf, startLiveServer, validateAxiosResponses } from '../support/interop-helpers';
+import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, ResponseRecorder, rejectionOf, startLiveServer, validateAxiosResponses } from '../support/interop-helpers';
 
 /**
  * devour-client 3.2 used as its users use it, against the service on a loopback port.
@@ -116,9 +116,7 @@ describe('devour-client against the live service', () => {
   });
 
   it('When clients are listed with a filter and a sort, then devour returns them deserialized with their real ids and values', async () => {
-    const root = await makeClient(live.h, { name: 'List Root' });
-    const beta = await makeClient(live.h, { name: 'Beta', email: 'beta@list.test', slug: 'beta-list' }, root);
-    const alpha = await makeClient(live.h, { name: 'Alpha', email: 'alpha@list.test' }, root);
+    const { root, alpha, beta } = await makeListFixture(live.h);
 
     const { data, meta, links } = await jsonApi.findAll<Client[]>('client', { filter: { parent: root }, sort: 'name' });
 
@@ -136,12 +134,7 @@ describe('devour-client against the live service', () => {
   });
 
   it('When one client is read with include=children.legalEntities, then devour rebuilds the graph: each child carries its legal entities', async () => {
-    const root = await makeClient(live.h, { name: 'Graph Root' });
-    const fr = await makeClient(live.h, { name: 'Graph FR' }, root);
-    const de = await makeClient(live.h, { name: 'Graph DE' }, root);
-    const frSas = await makeOwned(live.h, 'legal-entities', fr, { name: 'Graph SAS', country: 'FR' });
-    const frSarl = await makeOwned(live.h, 'legal-entities', fr, { name: 'Graph SARL', country: 'FR' });
-    const deGmbh = await makeOwned(live.h, 'legal-entities', de, { name: 'Graph GmbH', country: 'DE' });
+    const { root, fr, de, frSas, frSarl, deGmbh } = await makeGraphFixture(live.h);
 
     const { data } = await jsonApi.find<Client>('client', root, { include: 'children.legalEntities' });
 

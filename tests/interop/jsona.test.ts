@@ -1,7 +1,7 @@
 import Jsona from 'jsona';
 import type { TJsonApiBody, TJsonaModel } from 'jsona/lib/JsonaTypes';
 import { makeClient, makeOwned } from '../support/factories';
-import { contradictingDocument, LiveServer, lowerCaseHeaders, ResponseRecorder, rejectionOf, startLiveServer } from '../support/interop-helpers';
+import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, lowerCaseHeaders, ResponseRecorder, rejectionOf, startLiveServer } from '../support/interop-helpers';
 
 /**
  * jsona 1.14 is a (de)serializer only, so it is paired here with Node's fetch, as its users do:
@@ -112,9 +112,7 @@ describe('jsona with fetch against the live service', () => {
   afterAll(() => live.close());
 
   it('When clients are listed with a filter and a sort, then jsona deserializes them with their real ids and values', async () => {
-    const root = await makeClient(live.h, { name: 'List Root' });
-    const beta = await makeClient(live.h, { name: 'Beta', email: 'beta@list.test', slug: 'beta-list' }, root);
-    const alpha = await makeClient(live.h, { name: 'Alpha', email: 'alpha@list.test' }, root);
+    const { root, alpha, beta } = await makeListFixture(live.h);
 
     const { items, document } = await getMany<Client>('clients', { 'filter[parent]': root, sort: 'name' });
 
@@ -132,12 +130,7 @@ describe('jsona with fetch against the live service', () => {
   });
 
   it('When one client is read with include=children.legalEntities, then jsona rebuilds the graph: children carry their legal entities and point back at their parent object', async () => {
-    const root = await makeClient(live.h, { name: 'Graph Root' });
-    const fr = await makeClient(live.h, { name: 'Graph FR' }, root);
-    const de = await makeClient(live.h, { name: 'Graph DE' }, root);
-    const frSas = await makeOwned(live.h, 'legal-entities', fr, { name: 'Graph SAS', country: 'FR' });
-    const frSarl = await makeOwned(live.h, 'legal-entities', fr, { name: 'Graph SARL', country: 'FR' });
-    const deGmbh = await makeOwned(live.h, 'legal-entities', de, { name: 'Graph GmbH', country: 'DE' });
+    const { root, fr, de, frSas, frSarl, deGmbh } = await makeGraphFixture(live.h);
 
     const client = await getOne<Client>(`clients/${root}`, { include: 'children.legalEntities' });
 

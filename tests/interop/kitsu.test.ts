@@ -1,7 +1,7 @@
 import Kitsu from 'kitsu';
 import type { AxiosError } from 'axios';
 import { makeClient, makeOwned } from '../support/factories';
-import { contradictingDocument, LiveServer, ResponseRecorder, rejectionOf, startLiveServer, validateAxiosResponses } from '../support/interop-helpers';
+import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, ResponseRecorder, rejectionOf, startLiveServer, validateAxiosResponses } from '../support/interop-helpers';
 
 /**
  * kitsu 11 (axios + kitsu-core) used as its users use it, against the service on a loopback
@@ -95,9 +95,7 @@ describe('kitsu against the live service', () => {
   });
 
   it('When clients are listed with a filter and a sort, then kitsu returns them as flat objects with their real ids and values', async () => {
-    const root = await makeClient(live.h, { name: 'List Root' });
-    const beta = await makeClient(live.h, { name: 'Beta', email: 'beta@list.test', slug: 'beta-list' }, root);
-    const alpha = await makeClient(live.h, { name: 'Alpha', email: 'alpha@list.test' }, root);
+    const { root, alpha, beta } = await makeListFixture(live.h);
 
     const res = (await api.get('clients', { params: { filter: { parent: root }, sort: 'name' } })) as Doc<Client[]>;
 
@@ -115,12 +113,7 @@ describe('kitsu against the live service', () => {
   });
 
   it('When one client is read with include=children.legalEntities, then kitsu rebuilds the graph: each child carries its legal entities', async () => {
-    const root = await makeClient(live.h, { name: 'Graph Root' });
-    const fr = await makeClient(live.h, { name: 'Graph FR' }, root);
-    const de = await makeClient(live.h, { name: 'Graph DE' }, root);
-    const frSas = await makeOwned(live.h, 'legal-entities', fr, { name: 'Graph SAS', country: 'FR' });
-    const frSarl = await makeOwned(live.h, 'legal-entities', fr, { name: 'Graph SARL', country: 'FR' });
-    const deGmbh = await makeOwned(live.h, 'legal-entities', de, { name: 'Graph GmbH', country: 'DE' });
+    const { root, fr, de, frSas, frSarl, deGmbh } = await makeGraphFixture(live.h);
 
     const res = (await api.get(`clients/${root}`, { params: { include: 'children.legalEntities' } })) as Doc<Client>;
 

@@ -4,6 +4,7 @@ import type { AxiosError, AxiosInstance, AxiosResponse, AxiosResponseTransformer
 import { loadConfig } from '../../src/config/config';
 import { buildOpenApi } from '../../src/openapi/openapi';
 import { registry } from '../../src/resources/registry';
+import { makeClient, makeOwned } from './factories';
 import { Harness, startHarness } from './harness';
 import { Exchange, ResponseValidator } from './openapi-validator';
 
@@ -154,4 +155,23 @@ export async function rejectionOf<E = unknown>(promise: Promise<unknown>): Promi
     return e as E;
   }
   throw new Error(`expected the request to fail, but it succeeded with ${JSON.stringify(value)?.slice(0, 300)}`);
+}
+
+/** The list every library reads: a root with two children (Alpha, Beta), created Beta first. */
+export async function makeListFixture(h: Harness): Promise<{ root: string; alpha: string; beta: string }> {
+  const root = await makeClient(h, { name: 'List Root' });
+  const beta = await makeClient(h, { name: 'Beta', email: 'beta@list.test', slug: 'beta-list' }, root);
+  const alpha = await makeClient(h, { name: 'Alpha', email: 'alpha@list.test' }, root);
+  return { root, alpha, beta };
+}
+
+/** The graph every library rebuilds: a root, two children (FR, DE) and their legal entities. */
+export async function makeGraphFixture(h: Harness): Promise<{ root: string; fr: string; de: string; frSas: string; frSarl: string; deGmbh: string }> {
+  const root = await makeClient(h, { name: 'Graph Root' });
+  const fr = await makeClient(h, { name: 'Graph FR' }, root);
+  const de = await makeClient(h, { name: 'Graph DE' }, root);
+  const frSas = await makeOwned(h, 'legal-entities', fr, { name: 'Graph SAS', country: 'FR' });
+  const frSarl = await makeOwned(h, 'legal-entities', fr, { name: 'Graph SARL', country: 'FR' });
+  const deGmbh = await makeOwned(h, 'legal-entities', de, { name: 'Graph GmbH', country: 'DE' });
+  return { root, fr, de, frSas, frSarl, deGmbh };
 }
