@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { insertToken } from '../../src/data/token-store';
 import type { Response } from 'supertest';
 import { api, flat, Harness } from './harness';
-import { Forest } from './factories';
+import { Forest, makeClient, makeOwned } from './factories';
 import { registry } from '../../src/resources/registry';
 import { ResourceDef } from '../../src/resources/types';
 
@@ -108,4 +110,59 @@ export function ids(data: unknown): string[] {
   if (data === null || data === undefined) return [];
   if (Array.isArray(data)) return data.map((d: { id: string }) => d.id);
   return [(data as { id: string }).id];
+}
+
+// ---- random forests for the property tests -------------------------------------------------
+
+/** A forest: parent choices (null: a root), owned entities, and which client the token belongs to. */
+export const forestArb = fc.record({
+  parents: fc.array(fc.option(fc.nat(), { nil: null, freq: 4 }), { minLength: 5, maxLength: 25 }),
+  ownedEntities: fc.array(fc.record({ client: fc.nat(), type: fc.nat() }), { maxLength: 12 }),
+  tokenClient: fc.nat(),
+});
+export type ForestSpec = typeof forestArb extends fc.Arbitrary<infer T> ? T : never;
+
+export interface ForestModel {
+  /** Clients in creation order (parents first). */
+  clients: string[];
+  parent: Map<string, string | null>;
+  /** type → id → owner client (clients own themselves). */
+  owner: Map<string, Map<string, string>>;
+  /** Every id the token may see. */
+  visible: Set<string>;
+  tokenClient: string;
+  token: { id: string; secret: string };
+}
+
+/** Builds the forest through the API as the admin, and a client token for one of its clients. */
+export async function buildRandomForest(h: Harness, forest: ForestSpec): Promise<ForestModel> {
+  const owned = registry.resources.filter((d) => d.scope.kind === 'owner');
+  const clients: string[] = [];
+  const parent = new Map<string, string | null>();
+  const owner = new Map<string, Map<string, string>>([['client', new Map()]]);
+  for (const d of owned) owner.set(d.type, new Map());
+  for (let i = 0; i < forest.parents.length; i++) {
+    const choice = forest.parents[i];
+    const p = i === 0 || choice === null ? null : clients[choice % i];
+    const id = await makeClient(h, { name: `P${i}` }, p);
+    clients.push(id);
+    parent.set(id, p);
+    owner.get('client')!.set(id, id);
+  }
+  for (const o of forest.ownedEntities) {
+    const def = owned[o.type % owned.length];
+    const ownerId = clients[o.client % clients.length];
+    owner.get(def.type)!.set(await makeOwned(h, def.path as 'projects', ownerId), ownerId);
+  }
+  const tokenClient = clients[forest.tokenClient % clients.length];
+  const subtree = new Set([tokenClient]);
+  // Clients are created parents-first, so one pass in creation order finds the subtree.
+  for (const c of clients) {
+    const p = parent.get(c);
+    if (p && subtree.has(p)) subtree.add(c);
+  }
+  const visible = new Set<string>();
+  for (const [, byId] of owner) for (const [id, ownerId] of byId) if (subtree.has(ownerId)) visible.add(id);
+  const token = await insertToken(h.db, 'property token', 'client', tokenClient);
+  return { clients, parent, owner, visible, tokenClient, token };
 }

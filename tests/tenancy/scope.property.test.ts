@@ -1,10 +1,8 @@
 import fc from 'fast-check';
-import { insertToken } from '../../src/data/token-store';
 import { registry } from '../../src/resources/registry';
 import { RelationshipDef, ResourceDef } from '../../src/resources/types';
-import { makeClient, makeOwned } from '../support/factories';
 import { Harness, startHarness } from '../support/harness';
-import { expectSameAsMissing, hexIdsIn, ids, neverExistingId, send, Sent, swapId } from '../support/tenancy-helpers';
+import { buildRandomForest, expectSameAsMissing, ForestModel as Model, forestArb, hexIdsIn, ids, neverExistingId, send, Sent, swapId } from '../support/tenancy-helpers';
 
 /**
  * Property (SPEC §4): for a random forest, a random client token and random reads (list, one,
@@ -13,23 +11,6 @@ import { expectSameAsMissing, hexIdsIn, ids, neverExistingId, send, Sent, swapId
  * request; what the token sees is exactly the model's answer; and an id outside the subtree
  * answers exactly like an id that never existed.
  */
-
-const owned = registry.resources.filter((d) => d.scope.kind === 'owner');
-const clientDef = registry.get('client');
-
-interface Model {
-  parent: Map<string, string | null>;
-  /** type → id → owner client (clients own themselves). */
-  owner: Map<string, Map<string, string>>;
-  visible: Set<string>;
-  tokenId: string;
-}
-
-const forestArb = fc.record({
-  parents: fc.array(fc.option(fc.nat(), { nil: null, freq: 4 }), { minLength: 5, maxLength: 25 }),
-  ownedEntities: fc.array(fc.record({ client: fc.nat(), type: fc.nat() }), { maxLength: 12 }),
-  tokenClient: fc.nat(),
-});
 
 const requestArb = fc.record({
   kind: fc.constantFrom('list', 'get', 'related', 'include-list', 'include-get', 'filter'),
@@ -42,7 +23,7 @@ const requestArb = fc.record({
 type RequestSpec = typeof requestArb extends fc.Arbitrary<infer T> ? T : never;
 
 function instancesOf(m: Model, def: ResourceDef): string[] {
-  if (def.scope.kind === 'admin-only') return [m.tokenId];
+  if (def.scope.kind === 'admin-only') return [m.token.id];
   return [...(m.owner.get(def.type)?.keys() ?? [])];
 }
 
@@ -80,34 +61,8 @@ describe('client-token scope, property-based', () => {
       fc.asyncProperty(forestArb, fc.array(requestArb, { minLength: 4, maxLength: 10 }), async (forest, requests) => {
         const h: Harness = await startHarness();
         try {
-          // Build the forest through the API, as the admin.
-          const clients: string[] = [];
-          const m: Model = { parent: new Map(), owner: new Map([[clientDef.type, new Map()]]), visible: new Set(), tokenId: '' };
-          for (const d of owned) m.owner.set(d.type, new Map());
-          for (let i = 0; i < forest.parents.length; i++) {
-            const choice = forest.parents[i];
-            const parent = i === 0 || choice === null ? null : clients[choice % i];
-            const id = await makeClient(h, { name: `P${i}` }, parent);
-            clients.push(id);
-            m.parent.set(id, parent);
-            m.owner.get('client')!.set(id, id);
-          }
-          for (const o of forest.ownedEntities) {
-            const def = owned[o.type % owned.length];
-            const ownerId = clients[o.client % clients.length];
-            const id = await makeOwned(h, def.path as 'projects', ownerId);
-            m.owner.get(def.type)!.set(id, ownerId);
-          }
-          const tokenClient = clients[forest.tokenClient % clients.length];
-          const subtree = new Set([tokenClient]);
-          for (const c of clients) {
-            // Clients are created parents-first, so one pass in creation order finds the subtree.
-            const p = m.parent.get(c);
-            if (p && subtree.has(p)) subtree.add(c);
-          }
-          for (const [, byId] of m.owner) for (const [id, ownerId] of byId) if (subtree.has(ownerId)) m.visible.add(id);
-          const token = await insertToken(h.db, 'property token', 'client', tokenClient);
-          m.tokenId = token.id;
+          const m: Model = await buildRandomForest(h, forest);
+          const token = m.token;
 
           const check = (s: Sent): void => {
             const named = new Set([...hexIdsIn(s.url), ...hexIdsIn(JSON.stringify(s.body ?? ''))]);
