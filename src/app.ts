@@ -8,9 +8,13 @@ import { NotFoundError } from './errors/api-error';
 import { bearerAuth } from './http/middleware/auth';
 import { readJsonBody } from './http/middleware/body';
 import { errorHandler } from './http/middleware/error-handler';
+import { hostCheck } from './http/middleware/host';
 import { jsonApiMediaType, jsonApiNegotiation } from './http/middleware/negotiation';
+import { rateLimiter } from './http/middleware/rate-limit';
 import { requestContext } from './http/middleware/request-context';
+import { securityHeaders } from './http/middleware/security-headers';
 import { tenancy } from './http/middleware/tenancy';
+import { requestTimeout } from './http/middleware/timeout';
 import { flatNegotiation, flatRouter } from './http/flat/router';
 import { jsonApiRouter } from './http/jsonapi/router';
 import { docsRouter } from './http/docs';
@@ -19,8 +23,10 @@ import { registry } from './resources/registry';
 
 /**
  * Builds the express app from its dependencies. No listening and no side effects: tests use it
- * in-process, server.ts listens. The middleware order is the contract's error precedence:
- * 401, then 406/415, then 413, then 400, then the endpoint's own checks.
+ * in-process, server.ts listens (through http/server-factory.ts). The middleware order is the
+ * contract's error precedence: 401, then 406/415, then 413, then 400, then the endpoint's own
+ * checks; the abuse limits (timeout, rate limit) come before all of them, since their point is
+ * to spend nothing on a request they refuse.
  */
 export function buildApp(config: Config, db: Database, logger: Logger): Express {
   const app = express();
@@ -30,10 +36,11 @@ export function buildApp(config: Config, db: Database, logger: Logger): Express 
   app.set('etag', false);
 
   app.use(requestContext(logger, db.counter, config.exposeStatementCount));
+  app.use(securityHeaders);
   app.use(
     cors({
       origin: config.corsOrigins.length === 0 ? false : config.corsOrigins,
-      exposedHeaders: ['Location', 'ETag', 'X-Request-Id'],
+      exposedHeaders: ['Location', 'ETag', 'X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
       allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Prefer', 'If-Match', 'If-None-Match', 'X-Request-Id'],
       methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       maxAge: 600,
@@ -48,18 +55,30 @@ export function buildApp(config: Config, db: Database, logger: Logger): Express 
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable' });
   });
 
+  app.use('/docs', docsRouter());
+
+  // Every /api request: answered within REQUEST_TIMEOUT_MS, and counted against its caller's
+  // budget before any work is done for it (the token lookup included). Health checks are
+  // neither: a load balancer polls them, and they must tell the truth under load.
+  const { requestTimeoutMs, rateLimitPerMinute } = config.protection;
+  if (requestTimeoutMs > 0) app.use('/api', requestTimeout(requestTimeoutMs, logger));
+  // Errors of /api/v2, the 429 included, are answered in the media type Accept asked for.
+  app.use('/api/v2', jsonApiMediaType);
+  // Links and Location are built from the host: a host that is not one is a 400 up front.
+  app.use('/api', hostCheck);
+  if (rateLimitPerMinute > 0) app.use('/api', rateLimiter(rateLimitPerMinute, logger));
+
   // Generated once, at start, from the registry; needs no token (SPEC §4).
   const openapi = Buffer.from(JSON.stringify(buildOpenApi(registry, config)));
   app.get('/api/v2/openapi.json', (_req: Request, res: Response) => {
     res.type('application/json').send(openapi);
   });
-  app.use('/docs', docsRouter());
 
   const auth = bearerAuth(db);
   const scope = tenancy(db, config.baseDomain, config.reservedSubdomains);
-  const body = readJsonBody(config.limits.maxBodyBytes);
+  const body = readJsonBody(config.limits.maxBodyBytes, config.protection.maxJsonDepth);
 
-  app.use('/api/v2', jsonApiMediaType, auth, jsonApiNegotiation, scope, body, jsonApiRouter({ db, registry, config }));
+  app.use('/api/v2', auth, jsonApiNegotiation, scope, body, jsonApiRouter({ db, registry, config }));
   app.use('/api/clients', auth, flatNegotiation, scope, body, flatRouter({ db, registry, config }));
   app.use('/api', auth, (req: Request) => {
     throw new NotFoundError(`No endpoint at ${req.originalUrl.split('?')[0]}.`);

@@ -4,6 +4,7 @@ import { buildApp } from './app';
 import { bootstrapAdminToken } from './bootstrap';
 import { ConfigError, loadConfig } from './config/config';
 import { Database } from './data/database';
+import { createHttpServer } from './http/server-factory';
 import { createLogger } from './logger';
 
 /** Starts the service: config, database and migrations, first admin token, listen, drain on SIGTERM. */
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nFirst admin token (shown once, keep it safe):\n${secret}\n\n`);
   }
   const app = buildApp(config, db, logger);
-  const server: Server = app.listen(config.port, () => {
+  const server: Server = createHttpServer(app, config, logger).listen(config.port, () => {
     logger.info({ port: config.port, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@') }, 'listening');
   });
 

@@ -25,6 +25,17 @@ export interface Config {
     flatDefaultLimit: number;
     flatMaxLimit: number;
   };
+  /** Limits against abuse and slow clients, enforced before a request reaches an endpoint. */
+  protection: {
+    /** Requests a minute per token (per IP without one), per instance; 0 = no rate limit. */
+    rateLimitPerMinute: number;
+    /** Longest a request may take, receiving it included; 0 = no limit. */
+    requestTimeoutMs: number;
+    /** Largest request line plus headers (Node's maxHeaderSize; beyond → 431). */
+    maxHeaderBytes: number;
+    /** Deepest nesting of arrays and objects in a request body (beyond → 400). */
+    maxJsonDepth: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -90,6 +101,14 @@ export function loadConfig(env: Env = process.env): Config {
       maxOperations: int(env, 'MAX_OPERATIONS', 100, 1, 10000),
       flatDefaultLimit,
       flatMaxLimit,
+    },
+    protection: {
+      rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 0),
+      requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
+      // Node's own default is 16 KiB; much less and ordinary browsers' cookies no longer fit.
+      maxHeaderBytes: int(env, 'MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
+      // The deepest legitimate document (an atomic relationship operation) nests 8 levels.
+      maxJsonDepth: int(env, 'MAX_JSON_DEPTH', 32, 8, 1000),
     },
   };
 }

@@ -33,8 +33,16 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'validation_failed',
+  'rate_limited',
   'internal_error',
   'unavailable',
+  // Limits on the HTTP exchange itself (issue 8): some are answered by the HTTP parser's
+  // handler (src/http/client-error.ts) before any route is known.
+  'malformed_request',
+  'invalid_header',
+  'request_timeout',
+  'header_too_large',
+  'processing_timeout',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -85,6 +93,16 @@ export class InvalidDocumentError extends ApiError {
   readonly title = 'Invalid request document';
   constructor(detail: string, pointer?: string) {
     super(detail, pointer === undefined ? undefined : { pointer });
+  }
+}
+
+/** A header the request cannot be answered without is not well formed (an invalid Host). */
+export class InvalidHeaderError extends ApiError {
+  readonly status = 400;
+  readonly code = 'invalid_header';
+  readonly title = 'Invalid header';
+  constructor(detail: string, header: string) {
+    super(detail, { header });
   }
 }
 
@@ -165,6 +183,56 @@ export class ValidationError extends ApiError {
   readonly title = 'Validation failed';
   constructor(detail: string, pointer: string) {
     super(detail, { pointer });
+  }
+}
+
+export class RateLimitedError extends ApiError {
+  readonly status = 429;
+  readonly code = 'rate_limited';
+  readonly title = 'Too many requests';
+  constructor(limitPerMinute: number, retryAfterSeconds: number) {
+    super(`At most ${limitPerMinute} requests a minute are answered per token (per address without one); retry in ${retryAfterSeconds} s.`);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}
+
+/** What Node's HTTP parser could not read: a broken request line, header or chunk framing. */
+export class MalformedRequestError extends ApiError {
+  readonly status = 400;
+  readonly code = 'malformed_request';
+  readonly title = 'Malformed HTTP request';
+}
+
+/** The client did not send the whole request (headers or body) in time: its side was slow. */
+export class RequestTimeoutError extends ApiError {
+  readonly status = 408;
+  readonly code = 'request_timeout';
+  readonly title = 'Request not received in time';
+  constructor(timeoutMs: number) {
+    super(`The request did not arrive in time (the whole request within ${timeoutMs} ms); the connection is closed.`);
+  }
+}
+
+export class HeaderTooLargeError extends ApiError {
+  readonly status = 431;
+  readonly code = 'header_too_large';
+  readonly title = 'Request header fields too large';
+  constructor(maxBytes: number) {
+    super(`The request line and headers together are limited to ${maxBytes} bytes.`);
+  }
+}
+
+/**
+ * The request arrived whole but was not answered in time: the service's side was slow (a busy
+ * database, say). 503 rather than 504: no upstream gateway timed out, this service did.
+ */
+export class ProcessingTimeoutError extends ApiError {
+  readonly status = 503;
+  readonly code = 'processing_timeout';
+  readonly title = 'Request timed out';
+  constructor(timeoutMs: number) {
+    super(`The request was not answered within ${timeoutMs} ms. A write may still complete: read before retrying it.`);
+    this.headers['Retry-After'] = '1';
   }
 }
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { Client as PgClient } from 'pg';
 import request from 'supertest';
@@ -9,7 +10,11 @@ import { buildApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config/config';
 import { Database } from '../../src/data/database';
 import { insertToken } from '../../src/data/token-store';
+import { createHttpServer } from '../../src/http/server-factory';
 import { createLogger } from '../../src/logger';
+
+/** Rate limiting is off in tests unless a test turns it on (see setup-env.ts). */
+const RATE_LIMIT_OFF = { RATE_LIMIT_PER_MINUTE: '0' };
 
 /**
  * A real service on a fresh SQLite file (migrations applied), built in-process.
@@ -23,6 +28,12 @@ export interface Harness {
   readonly admin: string;
   /** The SQLite file ('' on PostgreSQL). */
   readonly file: string;
+  /**
+   * The app behind the production HTTP server (src/http/server-factory.ts: header size limit,
+   * timeouts, the HTTP parser's errors as JSON:API documents), listening on a loopback port;
+   * the same server every call. `request(server)` and raw sockets reach it; close() stops it.
+   */
+  listen(): Promise<Server>;
   close(): Promise<void>;
 }
 
@@ -64,17 +75,32 @@ export async function freshDatabase(): Promise<{ url: string; file: string; drop
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const database = await freshDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...RATE_LIMIT_OFF, ...env });
   const db = await Database.open(config.databaseUrl);
   const { secret } = await insertToken(db, 'test admin', 'admin', null);
-  const app = buildApp(config, db, createLogger('silent'));
+  const logger = createLogger('silent');
+  const app = buildApp(config, db, logger);
+  let listening: Promise<Server> | undefined;
   return {
     app,
     db,
     config,
     admin: secret,
     file: database.file,
+    listen() {
+      listening ??= new Promise<Server>((resolve, reject) => {
+        const server = createHttpServer(app, config, logger);
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve(server));
+      });
+      return listening;
+    },
     async close() {
+      if (listening) {
+        const server = await listening;
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       await db.close();
       await database.drop();
     },
