@@ -129,7 +129,7 @@ function callFor(m: ForestModel, spec: CallSpec): Call {
       return spec.method === 'PATCH' ? { method: 'PATCH', url: `${base}/${id}`, body: { data: { type: def.type, id, attributes: { name: 'Renamed' } } } } : { method: 'DELETE', url: `${base}/${id}` };
     }
     case 'relationship-write': {
-      const member = chooseId(m, target, { ...spec, which: (spec.which + 1) % 3 });
+      const member = chooseId(m, target, { ...spec, which: ((spec.which + 1) % 3) as CallSpec['which'] });
       const data = rel.kind === 'to-one' ? identifierOf(target, member) : [identifierOf(target, member)];
       const method = rel.kind === 'to-one' ? 'PATCH' : spec.method;
       return { method, url: `${base}/${chooseId(m, def, spec)}/relationships/${rel.name}`, body: { data } };
