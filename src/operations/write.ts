@@ -8,7 +8,8 @@ import { attribute, relationship } from '../resources/registry';
 import { RelationshipDef, ResourceDef, ToManyDef, ValueError } from '../resources/types';
 import { casefold } from '../resources/values';
 import { Identifier, MemberInput, OperationContext, WriteInput } from './context';
-import { loadVisible } from './read';
+import { loadVisible, showIn, SingleResult } from './read';
+import { QuerySpec } from '../query/ast';
 
 /**
  * Write use cases: create, update, delete. The order of checks follows the contract's
@@ -291,6 +292,32 @@ export async function createIn(ex: Executor, ctx: OperationContext, def: Resourc
 
 export function update(ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput, precondition?: Precondition): Promise<WriteResult> {
   return ctx.db.write((ex) => updateIn(ex, ctx, def, id, input, precondition));
+}
+
+/** What a write answers with: the write, and its resource read in the same transaction. */
+export interface Answered {
+  readonly written: WriteResult;
+  readonly shown: SingleResult;
+}
+
+/**
+ * create and update, each followed by the read of the resource it answers with, in the same
+ * transaction: no other write can come between, so a create never answers 404 because a
+ * concurrent DELETE came first, and an update never answers with someone else's later state.
+ */
+export function createAndShow(ctx: OperationContext, def: ResourceDef, input: WriteInput, requiredPointer: (name: string) => string, spec: QuerySpec): Promise<Answered> {
+  assertMayWrite(ctx, def);
+  return ctx.db.write(async (ex) => {
+    const written = await createIn(ex, ctx, def, input, requiredPointer);
+    return { written, shown: await showIn(ex, ctx, spec, written.id) };
+  });
+}
+
+export function updateAndShow(ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput, spec: QuerySpec, precondition?: Precondition): Promise<Answered> {
+  return ctx.db.write(async (ex) => {
+    const written = await updateIn(ex, ctx, def, id, input, precondition);
+    return { written, shown: await showIn(ex, ctx, spec, id) };
+  });
 }
 
 export async function updateIn(ex: Executor, ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput, precondition?: Precondition): Promise<WriteResult> {

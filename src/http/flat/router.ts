@@ -14,7 +14,7 @@ import {
 } from '../../errors/api-error';
 import { Identifier, MemberInput, OperationContext, WriteInput } from '../../operations/context';
 import { list, show } from '../../operations/read';
-import { create, remove, update } from '../../operations/write';
+import { createAndShow, remove, updateAndShow } from '../../operations/write';
 import { FilterNode, QuerySpec } from '../../query/ast';
 import { Registry, attribute } from '../../resources/registry';
 import { RequestScope } from '../../scope/scope';
@@ -165,9 +165,9 @@ export function flatRouter(deps: Deps): Router {
         if (req.method === 'GET') return await listClients(req, res);
         if (req.method === 'POST') {
           rejectQuery(req);
-          const created = await create(ctxOf(res), clientDef, parseFlatBody(res.locals.body, true), (name) => `/${name}`);
-          const location = `${req.protocol}://${req.host}/api/clients/${CLIENT_PREFIX}${created.id}`;
-          return await showClient(res, created.id, 201, { Location: location });
+          const { written, shown } = await createAndShow(ctxOf(res), clientDef, parseFlatBody(res.locals.body, true), (name) => `/${name}`, single);
+          res.setHeader('Location', `${req.protocol}://${req.host}/api/clients/${CLIENT_PREFIX}${written.id}`);
+          return sendJson(res, 201, { data: flatClient(shown.record!) });
         }
         throw new MethodNotAllowedError(req.method, ['GET', 'POST']);
       }
@@ -176,8 +176,8 @@ export function flatRouter(deps: Deps): Router {
         const id = clientId(safeDecode(segments[0]));
         if (req.method === 'GET') return await showClient(res, id);
         if (req.method === 'PATCH') {
-          await update(ctxOf(res), clientDef, id, parseFlatBody(res.locals.body, false));
-          return await showClient(res, id);
+          const { shown } = await updateAndShow(ctxOf(res), clientDef, id, parseFlatBody(res.locals.body, false), single);
+          return sendJson(res, 200, { data: flatClient(shown.record!) });
         }
         if (req.method === 'DELETE') {
           await remove(ctxOf(res), clientDef, id);

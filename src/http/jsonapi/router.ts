@@ -5,7 +5,7 @@ import { Database } from '../../data/database';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError } from '../../errors/api-error';
 import { OperationContext } from '../../operations/context';
 import { CollectionResult, linkage, list, loadVisible, related, show, SingleResult } from '../../operations/read';
-import { changeMembers, create, Precondition, remove, update } from '../../operations/write';
+import { changeMembers, createAndShow, Precondition, remove, update, updateAndShow } from '../../operations/write';
 import { QueryContext, QuerySpec } from '../../query/ast';
 import { CursorPosition, encodeCursor } from '../../query/cursor';
 import { Row, sortKeyColumn } from '../../data/query-composer';
@@ -205,9 +205,9 @@ export function jsonApiRouter(deps: Deps): Router {
       if (method === 'POST') {
         const spec = query(call, def, 'single');
         const input = parseResourceDocument(call.res.locals.body, 'create');
-        const created = await create(call.ctx, def, input, (name) => `/data/attributes/${name}`);
-        const location = `${call.origin}/api/v2/${def.path}/${created.id}`;
-        return sendSingle(call, await show(call.ctx, spec, created.id), 201, { headers: { Location: location }, resourceMeta: created.meta });
+        const { written, shown } = await createAndShow(call.ctx, def, input, (name) => `/data/attributes/${name}`, spec);
+        const location = `${call.origin}/api/v2/${def.path}/${written.id}`;
+        return sendSingle(call, shown, 201, { headers: { Location: location }, resourceMeta: written.meta });
       }
       throw new MethodNotAllowedError(method, ['GET', 'POST']);
     }
@@ -218,9 +218,11 @@ export function jsonApiRouter(deps: Deps): Router {
       if (method === 'PATCH') {
         const spec = query(call, def, 'single');
         const input = parseResourceDocument(call.res.locals.body, 'update');
-        await update(call.ctx, def, id, input, precondition(call, def, id));
-        if (/\breturn=minimal\b/i.test(req.get('prefer') ?? '')) return send(call, 204, undefined, { 'Preference-Applied': 'return=minimal' });
-        return sendSingle(call, await show(call.ctx, spec, id));
+        if (/\breturn=minimal\b/i.test(req.get('prefer') ?? '')) {
+          await update(call.ctx, def, id, input, precondition(call, def, id));
+          return send(call, 204, undefined, { 'Preference-Applied': 'return=minimal' });
+        }
+        return sendSingle(call, (await updateAndShow(call.ctx, def, id, input, spec, precondition(call, def, id))).shown);
       }
       if (method === 'DELETE') {
         query(call, def, 'single');
