@@ -6,6 +6,7 @@ import { newObjectId, nowIso } from '../src/data/object-id';
 import { subtreeSql } from '../src/data/scope.sql';
 import { Params, q } from '../src/data/sql';
 import { registry } from '../src/resources/registry';
+import { prng } from './prng';
 
 /**
  * The bench's data: N clients as a forest of ternary trees 6 levels deep (1 + 3 + 9 + 27 + 81
@@ -52,17 +53,6 @@ for (const word of [...FIRST, ...SECOND, ...SUFFIX]) {
   if (word.toLowerCase().includes(SCAN_NEEDLE)) throw new Error(`bench: word ${word} contains ${SCAN_NEEDLE}, the start of the marker`);
 }
 
-/** mulberry32: a small seeded PRNG, so that the same N makes the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface DatasetInfo {
   readonly clients: number;

@@ -36,6 +36,29 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
   return value;
 }
 
+/**
+ * Walks command-line flags (`--name value` or `--name=value`): `handle` takes the ones it knows
+ * (calling `value()` for their argument) and returns false for others, which stop the program
+ * with the usage; `--help` prints the usage and exits.
+ */
+export function forEachFlag(argv: readonly string[], usage: string, handle: (flag: string, value: () => string) => boolean): void {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${flag} needs a value\n${usage}`);
+      return next;
+    };
+    if (flag === '--help' || flag === '-h') {
+      process.stdout.write(`${usage}\n`);
+      process.exit(0);
+    }
+    if (!handle(flag, value)) throw new Error(`unknown argument ${arg}\n${usage}`);
+  }
+}
+
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, root: string): BenchOptions {
   let clientsRaw = env.BENCH_CLIENTS;
   let secondsRaw = env.BENCH_SECONDS;
@@ -44,15 +67,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, ro
   let hierarchy = true;
   let profile = false;
   let only: string[] | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return next;
-    };
+  forEachFlag(argv, USAGE, (flag, value) => {
     if (flag === '--clients') clientsRaw = value();
     else if (flag === '--seconds') secondsRaw = value();
     else if (flag === '--fresh') fresh = true;
@@ -60,11 +75,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, ro
     else if (flag === '--no-hierarchy') hierarchy = false;
     else if (flag === '--profile') profile = true;
     else if (flag === '--only') only = value().split(',').map((x) => x.trim()).filter((x) => x !== '');
-    else if (flag === '--help' || flag === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
-  }
+    else return false;
+    return true;
+  });
   const clients = Math.floor(positive('--clients / BENCH_CLIENTS', clientsRaw, 100_000));
   const seconds = positive('--seconds / BENCH_SECONDS', secondsRaw, clients < 10_000 ? 1 : 5);
   const given = env.DATABASE_URL;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 
+
 /**
  * What the soak knows it wrote: every resource a worker created, with the values of its last
  * acknowledged write; the contended (shared) clients with every acknowledged name change; the
@@ -138,14 +139,3 @@ export class Problems {
   }
 }
 
-/** mulberry32: a small seeded PRNG, so a run can be replayed with the same choices (SOAK_SEED). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

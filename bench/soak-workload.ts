@@ -1,5 +1,6 @@
 import { ATOMIC, Doc, HttpDriver, Identifier, Reply, ResourceObject } from './soak-http';
-import { Kind, Ledger, marker, OWNED_KINDS, OWNED_RELATIONSHIP, OwnedKind, PATHS, Problems, prng, SharedClient, Side, Tracked } from './soak-model';
+import { Kind, Ledger, marker, OWNED_KINDS, OWNED_RELATIONSHIP, OwnedKind, PATHS, Problems, SharedClient, Side, Tracked } from './soak-model';
+import { prng } from './prng';
 
 /**
  * The soak's workers. Each one loops until the deadline, picking an operation at random by

@@ -12,6 +12,7 @@ import { Ledger, marker, Problems, SharedClient, Tracked } from './soak-model';
 import { Verification, verify } from './soak-verify';
 import { Worker, World } from './soak-workload';
 import { ms } from './timing';
+import { forEachFlag } from './options';
 
 /**
  * npm run soak (issue 8 item 5): starts the built service on a fresh SQLite file under
@@ -39,23 +40,13 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, root: str
   let seconds = env.SOAK_SECONDS;
   let workers = env.SOAK_WORKERS;
   let seed = env.SOAK_SEED;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return next;
-    };
+  forEachFlag(argv, USAGE, (flag, value) => {
     if (flag === '--seconds') seconds = value();
     else if (flag === '--workers') workers = value();
     else if (flag === '--seed') seed = value();
-    else if (flag === '--help' || flag === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
-  }
+    else return false;
+    return true;
+  });
   const positive = (name: string, raw: string | undefined, fallback: number, integer: boolean): number => {
     if (raw === undefined || raw === '') return fallback;
     const v = Number(raw);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { HttpResponse, httpRequest, ServerProcess, sleep, splitLines, startServer } from './server-process';
 import { PgInspector } from './postgres-helpers';
 import { OpenApiMismatchError } from './validate-responses';
+import { prng, Rng } from '../../bench/prng';
 
 /**
  * Crash safety (issue 8, item 4): the service is SIGKILLed while concurrent writes are in
@@ -68,19 +69,7 @@ export function hex(seed: number): string {
   return `0x${seed.toString(16).padStart(8, '0')}`;
 }
 
-export type Rng = () => number;
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function int(rng: Rng, min: number, max: number): number {
   return min + Math.floor(rng() * (max - min + 1));
