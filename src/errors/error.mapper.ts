@@ -13,6 +13,11 @@ export interface MappedError {
   errors: ErrorObject[];
 }
 
+/** The JSON:API error document (the flat surface sends `{errors}` alone). */
+export function jsonApiErrorDocument(errors: ErrorObject[]): { jsonapi: { version: '1.1' }; errors: ErrorObject[] } {
+  return { jsonapi: { version: '1.1' }, errors };
+}
+
 export function mapError(err: unknown, log: Logger): MappedError {
   let api: ApiError;
   if (err instanceof ApiError) {

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { ApiError, HeaderTooLargeError, MalformedRequestError, PayloadTooLargeError, RequestTimeoutError } from '../errors/api-error';
+import { jsonApiErrorDocument } from '../errors/error.mapper';
 import { JSONAPI } from './middleware/negotiation';
 
 /**
@@ -33,7 +34,7 @@ export function errorForParserCode(code: string | undefined, limits: ClientError
 
 /** A complete HTTP/1.1 response, closing the connection: the parser cannot go on with it. */
 export function rawErrorResponse(error: ApiError): string {
-  const body = JSON.stringify({ jsonapi: { version: '1.1' }, errors: error.toObjects() });
+  const body = JSON.stringify(jsonApiErrorDocument(error.toObjects()));
   const headers = [
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}`,
     `Content-Type: ${JSONAPI}`,

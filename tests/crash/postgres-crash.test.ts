@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { freshDatabase } from '../support/harness';
 import { buildService, killAll } from '../support/server-process';
 import { describeOnPostgres } from '../support/postgres-helpers';
-import { actionsLine, CrashDatabase, crashRounds, crashSeed, crashWorkers, hex, postgresDatabase, runCrashRounds, summaryLine } from '../support/crash-helpers';
+import { CrashDatabase, crashRounds, crashSeed, crashTest, crashWorkers, postgresDatabase } from '../support/crash-helpers';
 
 /**
  * Issue 8, item 4, "crash safety" on PostgreSQL (TEST_DATABASE_URL; skipped without it): the
@@ -41,18 +41,6 @@ describePg('Crash safety on PostgreSQL', () => {
   }, 30_000);
 
   it(`When the service is killed with SIGKILL ${ROUNDS} times during concurrent writes, then every acknowledged write is there and nothing is half-written`, async () => {
-    process.stdout.write(`[crash PostgreSQL] seed ${hex(SEED)} (rerun with CRASH_SEED=${hex(SEED)}), ${ROUNDS} rounds, ${WORKERS} workers\n`);
-    const summary = await runCrashRounds({
-      out: OUT!,
-      database: db!,
-      rounds: ROUNDS,
-      workers: WORKERS,
-      seed: SEED,
-      log: process.env.CRASH_VERBOSE ? (line) => process.stdout.write(`  ${line}\n`) : undefined,
-    });
-    process.stdout.write(`${summaryLine('PostgreSQL', SEED, WORKERS, summary)}\n`);
-    if (process.env.CRASH_VERBOSE) process.stdout.write(`  answered writes by action: ${actionsLine(summary)}\n`);
-    expect(summary.acknowledged).toBeGreaterThan(0);
-    expect(summary.unknown).toBeGreaterThan(0);
+    await crashTest('PostgreSQL', OUT!, db!, ROUNDS, WORKERS, SEED);
   }, 60_000 + ROUNDS * 10_000);
 });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { buildService, killAll, removeDatabase, tempDatabase } from '../support/server-process';
-import { actionsLine, crashRounds, crashSeed, crashWorkers, hex, runCrashRounds, sqliteDatabase, summaryLine } from '../support/crash-helpers';
+import { crashRounds, crashSeed, crashTest, crashWorkers, sqliteDatabase } from '../support/crash-helpers';
 
 /**
  * Issue 8, item 4, "crash safety" on SQLite: the service, built and started as `npm start`
@@ -37,21 +37,8 @@ afterAll(async () => {
 
 describe('Crash safety on SQLite', () => {
   it(`When the service is killed with SIGKILL ${ROUNDS} times during concurrent writes, then every acknowledged write is there and nothing is half-written`, async () => {
-    process.stdout.write(`[crash SQLite] seed ${hex(SEED)} (rerun with CRASH_SEED=${hex(SEED)}), ${ROUNDS} rounds, ${WORKERS} workers\n`);
     FILE = tempDatabase();
-    const summary = await runCrashRounds({
-      out: OUT!,
-      database: sqliteDatabase(FILE),
-      rounds: ROUNDS,
-      workers: WORKERS,
-      seed: SEED,
-      log: process.env.CRASH_VERBOSE ? (line) => process.stdout.write(`  ${line}\n`) : undefined,
-    });
-    process.stdout.write(`${summaryLine('SQLite', SEED, WORKERS, summary)}\n`);
-    // The kills did land on writes in flight, and the load did write.
-    if (process.env.CRASH_VERBOSE) process.stdout.write(`  answered writes by action: ${actionsLine(summary)}\n`);
-    expect(summary.acknowledged).toBeGreaterThan(0);
-    expect(summary.unknown).toBeGreaterThan(0);
+    await crashTest('SQLite', OUT!, sqliteDatabase(FILE), ROUNDS, WORKERS, SEED);
     passed = true;
   }, 60_000 + ROUNDS * 10_000);
 });

@@ -1176,3 +1176,24 @@ export function actionsLine(s: CrashSummary): string {
     .map(([action, n]) => `${action} ${n}`)
     .join(', ');
 }
+
+/**
+ * The crash test as both database files run it: the rounds, the summary line (and per-action
+ * counts with CRASH_VERBOSE), and the checks that the kills landed on a load that wrote.
+ */
+export async function crashTest(label: string, out: string, database: CrashDatabase, rounds: number, workers: number, seed: number): Promise<CrashSummary> {
+  process.stdout.write(`[crash ${label}] seed ${hex(seed)} (rerun with CRASH_SEED=${hex(seed)}), ${rounds} rounds, ${workers} workers\n`);
+  const summary = await runCrashRounds({
+    out,
+    database,
+    rounds,
+    workers,
+    seed,
+    log: process.env.CRASH_VERBOSE ? (line) => process.stdout.write(`  ${line}\n`) : undefined,
+  });
+  process.stdout.write(`${summaryLine(label, seed, workers, summary)}\n`);
+  if (process.env.CRASH_VERBOSE) process.stdout.write(`  answered writes by action: ${actionsLine(summary)}\n`);
+  expect(summary.acknowledged).toBeGreaterThan(0);
+  expect(summary.unknown).toBeGreaterThan(0);
+  return summary;
+}

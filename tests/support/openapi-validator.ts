@@ -27,8 +27,6 @@ interface Route {
   readonly item: Obj;
 }
 
-const METHODS = ['get', 'post', 'patch', 'delete', 'put'];
-
 /** `application/vnd.api+json; ext="…"` with spacing and case normalised, for comparison. */
 function normaliseMediaType(value: string): string {
   return value
@@ -136,4 +134,3 @@ export class ResponseValidator {
   }
 }
 
-export { METHODS };

@@ -147,10 +147,9 @@ export function flatRouter(deps: Deps): Router {
     sendJson(res, 200, { data: result.records.map(flatClient), meta: { total: result.total, limit, offset } });
   }
 
-  async function showClient(res: Response, id: string, status = 200, headers: Record<string, string> = {}): Promise<void> {
+  async function showClient(res: Response, id: string): Promise<void> {
     const result = await show(ctxOf(res), single, id);
-    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-    sendJson(res, status, { data: flatClient(result.record!) });
+    sendJson(res, 200, { data: flatClient(result.record!) });
   }
 
   function rejectQuery(req: Request): void {

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { mapError } from '../../errors/error.mapper';
+import { jsonApiErrorDocument, mapError } from '../../errors/error.mapper';
 import { JSONAPI } from './negotiation';
 
 /** JSON:API error documents everywhere but the flat surface, which gets `{errors: [...]}` as JSON. */
@@ -14,7 +14,7 @@ export function sendError(err: unknown, req: Request, res: Response, logger: Log
     res.send(Buffer.from(JSON.stringify({ errors: mapped.errors })));
   } else {
     res.setHeader('Content-Type', (res.locals.mediaType as string) ?? JSONAPI);
-    res.send(Buffer.from(JSON.stringify({ jsonapi: { version: '1.1' }, errors: mapped.errors })));
+    res.send(Buffer.from(JSON.stringify(jsonApiErrorDocument(mapped.errors))));
   }
 }
 
