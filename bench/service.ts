@@ -68,8 +68,6 @@ export async function startService(options: StartOptions): Promise<Service> {
       DATABASE_URL: options.databaseUrl,
       ADMIN_TOKEN: options.adminToken,
       EXPOSE_STATEMENT_COUNT: '1',
-      // The bench sends thousands of requests a second on one token: no rate limit.
-      RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
     },

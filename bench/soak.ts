@@ -147,8 +147,6 @@ async function main(): Promise<number> {
   }
   const tag = randomBytes(3).toString('hex');
   const adminSecret = newTokenSecret();
-  // Rate limiting, where the service has it, is off: the soak is its only client.
-  process.env.RATE_LIMIT_PER_MINUTE = '0';
   const service = await startService({ root, databaseUrl: options.databaseUrl, adminToken: adminSecret });
   out(`Service pid ${service.pid} at ${service.baseUrl} on ${redact(options.databaseUrl, root)}; run tag ${tag}, seed ${options.seed}`);
 

@@ -28,6 +28,12 @@ export interface PageLinks {
 
 export type JsonObject = Record<string, unknown>;
 
+/**
+ * The link to the rest of a bounded to-many linkage: the next page of the relationship
+ * endpoint, after the last identifier shown (`ownerSelf` is the owner's self link).
+ */
+export type LinkageNext = (ownerSelf: string, rel: RelationshipDef, lastId: string) => string;
+
 export class DocumentSerializer {
   private readonly serializers = new Map<string, Serializer<View>>();
 
@@ -36,6 +42,7 @@ export class DocumentSerializer {
     /** Absolute base of the JSON:API surface, e.g. https://host/api/v2 */
     private readonly base: string,
     private readonly fields: Fieldsets,
+    private readonly linkageNext?: LinkageNext,
   ) {}
 
   selfUrl(def: ResourceDef, id: string): string {
@@ -84,7 +91,7 @@ export class DocumentSerializer {
         metaizer: new Metaizer((v: View) => {
           const link = linkage(v);
           if (link?.kind === 'restricted') return { restricted: true };
-          if (link?.kind === 'to-many') return { count: link.ids.length };
+          if (link?.kind === 'to-many') return { count: link.total };
           return undefined as unknown as Record<string, unknown>;
         }),
       },
@@ -111,7 +118,7 @@ export class DocumentSerializer {
     });
     const out = clean(doc as unknown as JsonObject);
     const primaries = Array.isArray(primary) ? primary : primary ? [primary] : [];
-    withVersions(Array.isArray(out.data) ? (out.data as JsonObject[]) : out.data ? [out.data as JsonObject] : [], primaries);
+    this.finish(Array.isArray(out.data) ? (out.data as JsonObject[]) : out.data ? [out.data as JsonObject] : [], primaries);
     if (options.includeRequested && graph) {
       const primaryKeys = new Set((Array.isArray(primary) ? primary : primary ? [primary] : []).map((r) => `${r.def.type}:${r.id}`));
       // One ts-japi call per included type, not per included record.
@@ -124,7 +131,7 @@ export class DocumentSerializer {
       const included: JsonObject[] = [];
       for (const [t, views] of byType) {
         const part = clean((await this.serializer(t).serialize(views)) as unknown as JsonObject);
-        withVersions(part.data as JsonObject[], views.map((v) => (v as Viewed)[RECORD]));
+        this.finish(part.data as JsonObject[], views.map((v) => (v as Viewed)[RECORD]));
         included.push(...(part.data as JsonObject[]));
       }
       out.included = included;
@@ -145,15 +152,27 @@ export class DocumentSerializer {
     if (options.meta) doc.meta = options.meta;
     return doc;
   }
-}
 
-/** Sets meta.version on each resource object from its record (resources[i] was made from records[i]). */
-function withVersions(resources: JsonObject[], records: readonly ResourceRecord[]): void {
-  resources.forEach((r, i) => {
-    const version = records[i]?.row.version;
-    if (version === undefined || version === null) return;
-    r.meta = { ...((r.meta as JsonObject | undefined) ?? {}), version: Number(version) };
-  });
+  /**
+   * Sets meta.version on each resource object from its record (resources[i] was made from
+   * records[i]), and links.next on each to-many relationship that shows only part of its linkage.
+   */
+  private finish(resources: JsonObject[], records: readonly ResourceRecord[]): void {
+    resources.forEach((r, i) => {
+      const rec = records[i];
+      if (!rec) return;
+      const version = rec.row.version;
+      if (version !== undefined && version !== null) r.meta = { ...((r.meta as JsonObject | undefined) ?? {}), version: Number(version) };
+      const rels = r.relationships as Record<string, JsonObject> | undefined;
+      if (!rels || !this.linkageNext) return;
+      for (const name in rels) {
+        const link = rec.linkage.get(name);
+        if (link?.kind !== 'to-many' || link.total <= link.ids.length || link.ids.length === 0) continue;
+        const rel = rec.def.relationships.find((d) => d.name === name)!;
+        rels[name].links = { ...(rels[name].links as JsonObject), next: this.linkageNext(this.selfUrl(rec.def, rec.id), rel, link.ids[link.ids.length - 1]) };
+      }
+    });
+  }
 }
 
 /** Drops, in place, the empty members ts-japi leaves behind (no copy: documents can be large). */

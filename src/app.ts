@@ -10,7 +10,8 @@ import { readJsonBody } from './http/middleware/body';
 import { errorHandler } from './http/middleware/error-handler';
 import { hostCheck } from './http/middleware/host';
 import { jsonApiMediaType, jsonApiNegotiation } from './http/middleware/negotiation';
-import { rateLimiter } from './http/middleware/rate-limit';
+import { tokenRateLimiter } from './http/middleware/rate-limit';
+import { FailureBudget } from './auth/failure-budget';
 import { requestContext } from './http/middleware/request-context';
 import { securityHeaders } from './http/middleware/security-headers';
 import { tenancy } from './http/middleware/tenancy';
@@ -25,8 +26,8 @@ import { registry } from './resources/registry';
  * Builds the express app from its dependencies. No listening and no side effects: tests use it
  * in-process, server.ts listens (through http/server-factory.ts). The middleware order is the
  * contract's error precedence: 401, then 406/415, then 413, then 400, then the endpoint's own
- * checks; the abuse limits (timeout, rate limit) come before all of them, since their point is
- * to spend nothing on a request they refuse.
+ * checks; the abuse limits (timeout, failed-authentication budget) come before all of them,
+ * since their point is to spend nothing on a request they refuse.
  */
 export function buildApp(config: Config, db: Database, logger: Logger): Express {
   const app = express();
@@ -57,16 +58,14 @@ export function buildApp(config: Config, db: Database, logger: Logger): Express 
 
   app.use('/docs', docsRouter());
 
-  // Every /api request: answered within REQUEST_TIMEOUT_MS, and counted against its caller's
-  // budget before any work is done for it (the token lookup included). Health checks are
-  // neither: a load balancer polls them, and they must tell the truth under load.
-  const { requestTimeoutMs, rateLimitPerMinute } = config.protection;
+  // Every /api request is answered within REQUEST_TIMEOUT_MS. Health checks are not limited:
+  // a load balancer polls them, and they must tell the truth under load.
+  const { requestTimeoutMs, rateLimitPerMinute, authFailuresPerMinute } = config.protection;
   if (requestTimeoutMs > 0) app.use('/api', requestTimeout(requestTimeoutMs, logger));
   // Errors of /api/v2, the 429 included, are answered in the media type Accept asked for.
   app.use('/api/v2', jsonApiMediaType);
   // Links and Location are built from the host: a host that is not one is a 400 up front.
   app.use('/api', hostCheck);
-  if (rateLimitPerMinute > 0) app.use('/api', rateLimiter(rateLimitPerMinute, logger));
 
   // Generated once, at start, from the registry; needs no token (SPEC §4).
   const openapi = Buffer.from(JSON.stringify(buildOpenApi(registry, config)));
@@ -74,13 +73,17 @@ export function buildApp(config: Config, db: Database, logger: Logger): Express 
     res.type('application/json').send(openapi);
   });
 
-  const auth = bearerAuth(db);
+  // Honest load is never throttled: guessing is (failed authentications per address, counted
+  // after the lookup, refused before the next one); a per-token limit only when an operator sets one.
+  const failures = authFailuresPerMinute > 0 ? new FailureBudget(authFailuresPerMinute) : undefined;
+  const perToken = rateLimitPerMinute > 0 ? [tokenRateLimiter(rateLimitPerMinute, logger)] : [];
+  const auth = [bearerAuth(db, failures), ...perToken];
   const scope = tenancy(db, config.baseDomain, config.reservedSubdomains);
   const body = readJsonBody(config.limits.maxBodyBytes, config.protection.maxJsonDepth);
 
-  app.use('/api/v2', auth, jsonApiNegotiation, scope, body, jsonApiRouter({ db, registry, config }));
-  app.use('/api/clients', auth, flatNegotiation, scope, body, flatRouter({ db, registry, config }));
-  app.use('/api', auth, (req: Request) => {
+  app.use('/api/v2', ...auth, jsonApiNegotiation, scope, body, jsonApiRouter({ db, registry, config }));
+  app.use('/api/clients', ...auth, flatNegotiation, scope, body, flatRouter({ db, registry, config }));
+  app.use('/api', ...auth, (req: Request) => {
     throw new NotFoundError(`No endpoint at ${req.originalUrl.split('?')[0]}.`);
   });
   app.use((req: Request) => {

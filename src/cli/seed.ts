@@ -75,7 +75,7 @@ function input(attributes: Record<string, unknown>, relationships: Record<string
 }
 
 export async function seedDemoData(db: Database): Promise<{ created: boolean; clients: number }> {
-  const ctx: OperationContext = { db, registry, request: admin };
+  const ctx: OperationContext = { db, registry, request: admin, maxLinkage: 'all' };
   const clientDef = registry.get('client');
   const existing = await list(ctx, {
     type: clientDef,

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Typed configuration, read from the environment and validated once at boot.
  * Every limit the service enforces is here, with the variable that sets it.
@@ -9,7 +11,11 @@ export interface Config {
   baseDomain: string | undefined;
   reservedSubdomains: string[];
   corsOrigins: string[];
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-* hops to believe (express's "trust proxy"): false, a hop count, or the
+   * proxies' addresses and subnets. Never "every forwarder": that lets a caller pick its address.
+   */
+  trustProxy: false | number | string[];
   logLevel: string;
   /** Send X-Statement-Count on every response (the bench reads it). */
   exposeStatementCount: boolean;
@@ -22,13 +28,19 @@ export interface Config {
     maxFilterValues: number;
     maxBodyBytes: number;
     maxOperations: number;
+    /** Linkage identifiers shown per to-many relationship object in a document (the rest by links.next). */
+    maxLinkage: number;
+    /** Identifiers in one relationship's data in a request body (flat `projects` too); beyond → 413. */
+    maxRelationshipIds: number;
     flatDefaultLimit: number;
     flatMaxLimit: number;
   };
   /** Limits against abuse and slow clients, enforced before a request reaches an endpoint. */
   protection: {
-    /** Requests a minute per token (per IP without one), per instance; 0 = no rate limit. */
+    /** Requests a minute per valid token, per instance; 0 (the default) = no per-token limit. */
     rateLimitPerMinute: number;
+    /** Failed authentications (unknown or revoked token) a minute per client address; 0 = no limit. */
+    authFailuresPerMinute: number;
     /** Longest a request may take, receiving it included; 0 = no limit. */
     requestTimeoutMs: number;
     /** Largest request line plus headers (Node's maxHeaderSize; beyond → 431). */
@@ -60,6 +72,42 @@ function list(raw: string | undefined, fallback: string[]): string[] {
     .filter((s) => s.length > 0);
 }
 
+/**
+ * TRUST_PROXY: unset, empty, `false` or `0` trust no proxy; a whole number trusts that many hops
+ * in front of the service; otherwise a comma-separated list of proxy addresses or subnets
+ * (`10.0.0.1`, `10.0.0.0/8`, `::1`) or express's names `loopback`, `linklocal`, `uniquelocal`.
+ * `true` is refused: it would believe every X-Forwarded-For, so any caller could choose its
+ * own address (and with it, its failed-authentication budget).
+ */
+function trustProxy(raw: string | undefined): false | number | string[] {
+  const value = (raw ?? '').trim();
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 32) throw new ConfigError(`TRUST_PROXY must be at most 32 hops, got ${value}`);
+    return hops;
+  }
+  if (value === 'true') {
+    throw new ConfigError('TRUST_PROXY=true would trust every X-Forwarded-For (any caller could choose its address); give the number of proxies in front of the service (1) or their addresses (10.0.0.0/8)');
+  }
+  const entries = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const entry of entries) {
+    if (!isProxyEntry(entry)) throw new ConfigError(`TRUST_PROXY must be a hop count or a list of proxy addresses or subnets, got "${entry}"`);
+  }
+  return entries;
+}
+
+function isProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  const prefix = Number(bits);
+  return family === 4 ? prefix <= 32 : prefix <= 128;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const adminToken = env.ADMIN_TOKEN && env.ADMIN_TOKEN.length > 0 ? env.ADMIN_TOKEN : undefined;
   if (adminToken !== undefined && adminToken.length < 32) {
@@ -87,7 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
     baseDomain: baseDomain || undefined,
     reservedSubdomains: list(env.RESERVED_SUBDOMAINS, ['api', 'www']).map((s) => s.toLowerCase()),
     corsOrigins: list(env.CORS_ORIGINS, []),
-    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    trustProxy: trustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL || 'info',
     exposeStatementCount: env.EXPOSE_STATEMENT_COUNT === '1' || env.EXPOSE_STATEMENT_COUNT === 'true',
     limits: {
@@ -99,11 +147,14 @@ export function loadConfig(env: Env = process.env): Config {
       maxFilterValues: int(env, 'MAX_FILTER_VALUES', 100, 1, 10000),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024),
       maxOperations: int(env, 'MAX_OPERATIONS', 100, 1, 10000),
+      maxLinkage: int(env, 'MAX_LINKAGE', 100, 1, 10000),
+      maxRelationshipIds: int(env, 'MAX_RELATIONSHIP_IDS', 10000, 1, 1_000_000),
       flatDefaultLimit,
       flatMaxLimit,
     },
     protection: {
-      rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 0),
+      rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 0, 0),
+      authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 60, 0),
       requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
       // Node's own default is 16 KiB; much less and ordinary browsers' cookies no longer fit.
       maxHeaderBytes: int(env, 'MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),

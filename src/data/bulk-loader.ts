@@ -79,7 +79,7 @@ export async function insertRows(ex: Executor, def: ResourceDef, rows: readonly 
   const head = `INSERT INTO ${q(def.table)} (${columnList.map(q).join(', ')}) VALUES `;
   for (let start = 0; start < prepared.length; start += perStatement) {
     const params = new Params();
-    const tuples = prepared.slice(start, start + perStatement).map((columns) => `(${params.list(columnList.map((c) => columns[c] ?? null))})`);
+    const tuples = prepared.slice(start, start + perStatement).map((columns) => `(${columnList.map((c) => params.add(columns[c] ?? null)).join(', ')})`);
     await ex.query(head + tuples.join(', '), params);
   }
   return prepared.map((columns) => columns.id as string);

@@ -3,17 +3,20 @@ import { Registry } from '../resources/registry';
 import { RelationshipDef, ResourceDef, ToManyDef, ToOneDef } from '../resources/types';
 import { Scope } from '../scope/scope';
 import { Executor } from './database';
-import { Row, selectByForeignKey, selectByIds } from './query-composer';
+import { MEMBER_COUNT, Row, selectByIds, selectMembers } from './query-composer';
 
 /**
  * Loads what a document shows beyond its primary rows: relationship linkage for every
  * relationship in the fieldset and the included resources, one statement per relationship per
- * include level (never per row), every statement scoped. The serializer reads only this graph.
+ * include level (never per row), every statement scoped. To-many linkage is bounded: at most
+ * `maxLinkage` identifiers per relationship, in id order, with the owner's whole count; the
+ * included resources are those the bounded linkage names. The serializer reads only this graph.
  */
 
 export type Linkage =
   | { readonly kind: 'to-one'; readonly id: string | null }
-  | { readonly kind: 'to-many'; readonly ids: string[] }
+  /** `ids`: the first members in id order (all of them when `total` is no larger); `total`: how many there are. */
+  | { readonly kind: 'to-many'; readonly ids: string[]; readonly total: number }
   | { readonly kind: 'restricted' };
 
 export interface ResourceRecord {
@@ -77,6 +80,8 @@ export class GraphLoader {
     private readonly scope: Scope,
     private readonly fields: Fieldsets,
     include: readonly IncludeNode[],
+    /** Most linkage identifiers per to-many relationship; undefined: all (the flat surface's `projects`). */
+    private readonly maxLinkage: number | undefined,
     readonly graph = new Graph(),
   ) {
     this.names = includedNames(include);
@@ -110,15 +115,21 @@ export class GraphLoader {
   private async loadToMany(rel: ToManyDef, records: ResourceRecord[], full: boolean): Promise<ResourceRecord[]> {
     const target = this.registry.get(rel.target);
     const columns = full ? [...new Set([...this.columns(target), rel.inverseColumn])] : ['id', rel.inverseColumn];
-    const rows = await selectByForeignKey(this.ex, target, rel.inverseColumn, records.map((r) => r.id), columns, this.scope);
-    const byOwner = new Map<string, string[]>();
+    const rows = await selectMembers(this.ex, target, rel.inverseColumn, records.map((r) => r.id), columns, this.scope, this.maxLinkage);
+    const byOwner = new Map<string, { ids: string[]; total: number }>();
     const reached: ResourceRecord[] = [];
     for (const row of rows) {
       const owner = String(row[rel.inverseColumn]);
-      (byOwner.get(owner) ?? byOwner.set(owner, []).get(owner)!).push(row.id);
+      let members = byOwner.get(owner);
+      if (!members) byOwner.set(owner, (members = { ids: [], total: 0 }));
+      members.ids.push(row.id);
+      members.total = row[MEMBER_COUNT] === undefined ? members.ids.length : Number(row[MEMBER_COUNT]);
       if (full) reached.push(this.graph.add(target, row));
     }
-    for (const r of records) r.linkage.set(rel.name, { kind: 'to-many', ids: byOwner.get(r.id) ?? [] });
+    for (const r of records) {
+      const members = byOwner.get(r.id);
+      r.linkage.set(rel.name, { kind: 'to-many', ids: members?.ids ?? [], total: members?.total ?? 0 });
+    }
     return reached;
   }
 

@@ -68,9 +68,9 @@ function attributeCondition(dialect: Dialect, column: string, attribute: Attribu
     case 'ne':
       return `(${eqExpr} IS NULL OR ${eqExpr} <> ${params.add(eqValue(values[0]))})`;
     case 'in':
-      return `${eqExpr} IN (${params.list(values.map(eqValue))})`;
+      return dialect.inArray(eqExpr, values.map((v) => String(eqValue(v))), params);
     case 'nin':
-      return `(${eqExpr} IS NULL OR ${eqExpr} NOT IN (${params.list(values.map(eqValue))}))`;
+      return `(${eqExpr} IS NULL OR ${dialect.inArray(eqExpr, values.map((v) => String(eqValue(v))), params, true)})`;
     case 'null':
       return values[0] ? `${column} IS NULL` : `${column} IS NOT NULL`;
     case 'gt':
@@ -102,7 +102,7 @@ function filterCondition(registry: Registry, dialect: Dialect, def: ResourceDef,
     const hidden = node.relationship.visibleWithSource ? undefined : visibleIdPredicate(target, fk, scope, params);
     const parts: string[] = [];
     const ids = node.ids.filter((id): id is string => id !== null);
-    if (ids.length > 0) parts.push(and([`${fk} IN (${params.list(ids)})`, hidden]));
+    if (ids.length > 0) parts.push(and([dialect.inArray(fk, ids, params), hidden]));
     // A parent the caller may not see reads as null.
     if (node.ids.includes(null)) parts.push(hidden ? `(${fk} IS NULL OR NOT (${hidden}))` : `${fk} IS NULL`);
     return parts.map((p) => `(${p})`).join(' OR ');
@@ -210,14 +210,32 @@ export async function selectRows(ex: Executor, registry: Registry, req: SelectRe
 export async function selectByIds(ex: Executor, def: ResourceDef, ids: readonly string[], columns: readonly string[], scope: Scope): Promise<Row[]> {
   if (ids.length === 0) return [];
   const params = new Params();
-  const where = and([`${col('t', 'id')} IN (${params.list(ids)})`, scopePredicate(def, 't', scope, params)]);
+  const where = and([ex.dialect.inArray(col('t', 'id'), ids, params), scopePredicate(def, 't', scope, params)]);
   return ex.query<Row>(`SELECT ${columns.map((c) => col('t', c)).join(', ')} FROM ${q(def.table)} t WHERE ${where}`, params);
 }
 
-/** Rows of `def` whose foreign key `column` is one of `ids`, in id order (to-many linkage). */
-export async function selectByForeignKey(ex: Executor, def: ResourceDef, column: string, ids: readonly string[], columns: readonly string[], scope: Scope): Promise<Row[]> {
-  if (ids.length === 0) return [];
+/** Name of the selected count of an owner's members (see selectMembers). */
+export const MEMBER_COUNT = '__count';
+
+/**
+ * To-many linkage of many owners in one statement: the rows of `def` whose foreign key
+ * `column` is one of `ownerIds`, in id order (the related endpoint's default order). With
+ * `limit`, at most that many rows per owner, each carrying the owner's whole count under the
+ * scope as MEMBER_COUNT (a window over the owner's rows), so a document's size never grows
+ * with the size of a relationship.
+ */
+export async function selectMembers(ex: Executor, def: ResourceDef, column: string, ownerIds: readonly string[], columns: readonly string[], scope: Scope, limit?: number): Promise<Row[]> {
+  if (ownerIds.length === 0) return [];
   const params = new Params();
-  const where = and([`${col('t', column)} IN (${params.list(ids)})`, scopePredicate(def, 't', scope, params)]);
-  return ex.query<Row>(`SELECT ${columns.map((c) => col('t', c)).join(', ')} FROM ${q(def.table)} t WHERE ${where} ORDER BY ${col('t', 'id')} ASC`, params);
+  const where = and([ex.dialect.inArray(col('t', column), ownerIds, params), scopePredicate(def, 't', scope, params)]);
+  const selected = columns.map((c) => col('t', c)).join(', ');
+  if (limit === undefined) {
+    return ex.query<Row>(`SELECT ${selected} FROM ${q(def.table)} t WHERE ${where} ORDER BY ${col('t', 'id')} ASC`, params);
+  }
+  const owner = col('t', column);
+  const ranked =
+    `SELECT ${selected}, ROW_NUMBER() OVER (PARTITION BY ${owner} ORDER BY ${col('t', 'id')}) AS __rank, ` +
+    `COUNT(*) OVER (PARTITION BY ${owner}) AS ${q(MEMBER_COUNT)} FROM ${q(def.table)} t WHERE ${where}`;
+  const outer = [...columns, MEMBER_COUNT].map((c) => `m.${q(c)}`).join(', ');
+  return ex.query<Row>(`SELECT ${outer} FROM (${ranked}) m WHERE m.__rank <= ${params.add(limit)} ORDER BY m.${q('id')} ASC`, params);
 }

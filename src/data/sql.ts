@@ -12,9 +12,6 @@ export class Params {
     this.values.push(value);
     return `:__p${this.values.length - 1}`;
   }
-  list(values: readonly unknown[]): string {
-    return values.map((v) => this.add(v)).join(', ');
-  }
 }
 
 export function q(identifier: string): string {
@@ -39,6 +36,12 @@ export interface Dialect {
    * index works on LIKE directly).
    */
   substringPrefilter(alias: string, index: string, folded: string, params: Params): string | undefined;
+  /**
+   * `expr` is one of `values` (`negated`: none of them), the values bound as ONE array
+   * parameter: the statement text is the same however many values a request carries, so no
+   * request can reach the database's bind-variable limit, and the text can be prepared once.
+   */
+  inArray(expr: string, values: readonly string[], params: Params, negated?: boolean): string;
 }
 
 export const sqliteDialect: Dialect = {
@@ -49,6 +52,8 @@ export const sqliteDialect: Dialect = {
   substringPrefilter: (alias, index, folded, params) =>
     // FTS5 strings cannot hold control characters (a NUL ends them): such needles scan instead.
     [...folded].length < 3 || /[\u0000-\u001f]/.test(folded) ? undefined : `${alias}.rowid IN (SELECT rowid FROM ${q(index)} WHERE ${q(index)} MATCH ${params.add(`"${folded.replace(/"/g, '""')}"`)})`,
+  // A JSON array read back by json_each: one parameter, any length.
+  inArray: (expr, values, params, negated) => `${expr} ${negated ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(${params.add(JSON.stringify(values))}))`,
 };
 
 export const postgresDialect: Dialect = {
@@ -58,6 +63,8 @@ export const postgresDialect: Dialect = {
   binary: (expr) => `${expr} COLLATE "C"`,
   placeholder: (n) => `$${n}`,
   substringPrefilter: () => undefined,
+  // node-postgres sends a JavaScript array as one array parameter.
+  inArray: (expr, values, params, negated) => (negated ? `${expr} <> ALL(${params.add(values)})` : `${expr} = ANY(${params.add(values)})`),
 };
 
 /** Escapes LIKE wildcards so that `%` and `_` match themselves (used with ESCAPE '\'). */

@@ -38,7 +38,7 @@ export async function setForeignKey(ex: Executor, target: ResourceDef, rel: ToMa
   const params = new Params();
   await ex.query(
     `UPDATE ${q(target.table)} SET ${q(rel.inverseColumn)} = ${params.add(ownerId)}, ${q('version')} = ${q('version')} + 1, ` +
-      `${q('updated_at')} = ${params.add(now)} WHERE ${q('id')} IN (${params.list(memberIds)})`,
+      `${q('updated_at')} = ${params.add(now)} WHERE ${ex.dialect.inArray(q('id'), memberIds, params)}`,
     params,
   );
 }

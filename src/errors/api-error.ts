@@ -190,8 +190,8 @@ export class RateLimitedError extends ApiError {
   readonly status = 429;
   readonly code = 'rate_limited';
   readonly title = 'Too many requests';
-  constructor(limitPerMinute: number, retryAfterSeconds: number) {
-    super(`At most ${limitPerMinute} requests a minute are answered per token (per address without one); retry in ${retryAfterSeconds} s.`);
+  constructor(detail: string, retryAfterSeconds: number) {
+    super(detail);
     this.headers['Retry-After'] = String(retryAfterSeconds);
   }
 }

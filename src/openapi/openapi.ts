@@ -64,7 +64,7 @@ function attributeSchema(a: AttributeDef): Obj {
   return schema;
 }
 
-function resourceSchemas(def: ResourceDef, registry: Registry): Record<string, Obj> {
+function resourceSchemas(def: ResourceDef, registry: Registry, maxLinkage: number): Record<string, Obj> {
   const n = names(def);
   const linkageOf = (rel: RelationshipDef) => names(registry.get(rel.target));
   const relationships: Obj = {};
@@ -75,8 +75,14 @@ function resourceSchemas(def: ResourceDef, registry: Registry): Record<string, O
       rel.kind === 'to-one'
         ? ref('RestrictedMeta')
         : { oneOf: [object({ count: { type: 'integer', minimum: 0 } }, ['count']), ref('RestrictedMeta')] };
-    relationships[rel.name] = object({ links: ref('RelationshipLinks'), data, meta }, ['links'], {
-      description: rel.kind === 'to-one' ? `To-one ${rel.target}.` : `To-many ${rel.target}; meta.count is the number of members.`,
+    const links = ref(rel.kind === 'to-one' ? 'RelationshipLinks' : 'ToManyRelationshipLinks');
+    relationships[rel.name] = object({ links, data, meta }, ['links'], {
+      description:
+        rel.kind === 'to-one'
+          ? `To-one ${rel.target}.`
+          : `To-many ${rel.target}, bounded: data holds at most ${maxLinkage} identifiers (MAX_LINKAGE), the first in id order; ` +
+            `meta.count is the number of members; when there are more, links.next is the next page of the relationship endpoint. ` +
+            `Included resources follow the linkage shown.`,
     });
   }
   const resourceMeta: Obj = { version: { type: 'integer', minimum: 1, description: 'Goes up by one at every write; the ETag is made from it.' } };
@@ -196,6 +202,9 @@ function commonSchemas(registry: Registry): Record<string, Obj> {
     ),
     RestrictedMeta: object({ restricted: { const: true } }, ['restricted'], { description: 'The caller may not see the related resource.' }),
     RelationshipLinks: object({ self: ref('Link'), related: ref('Link') }, ['self', 'related']),
+    ToManyRelationshipLinks: object({ self: ref('Link'), related: ref('Link'), next: ref('Link') }, ['self', 'related'], {
+      description: 'next: present when the linkage shows only the first members; it is the next page of the relationship endpoint.',
+    }),
     PageLinks: object(
       { self: ref('Link'), first: ref('Link'), last: ref('Link'), prev: ref('NullableLink'), next: ref('NullableLink') },
       ['self'],
@@ -380,7 +389,7 @@ const ERROR_STATUS: Record<number, string> = {
   413: 'Body over the limit, or too many atomic operations: `payload_too_large`.',
   415: 'Unsupported request media type: `unsupported_media_type`.',
   422: 'A value, a missing required member, an unknown or read-only member: `validation_failed`.',
-  429: 'Too many requests from this token (this address, without a token) in the current minute: `rate_limited`, with Retry-After.',
+  429: 'Too many failed authentications from this address in the current minute (every request with a token is refused until it ends), or, where an operator set a per-token limit, too many requests from this token: `rate_limited`, with Retry-After.',
   431: 'The request line and headers are over the limit: `header_too_large`; the connection is closed.',
   500: 'Unexpected: `internal_error`, with meta.errorId (in the log).',
   503: 'The database is unreachable or busy (`unavailable`), or the request was not answered in time (`processing_timeout`): with Retry-After.',
@@ -392,7 +401,7 @@ const HEADERS: Record<number, Obj> = {
   401: { 'WWW-Authenticate': { required: true, schema: { type: 'string', const: 'Bearer' } } },
   429: {
     'Retry-After': RETRY_AFTER,
-    RateLimit: { schema: { type: 'string' }, description: 'IETF RateLimit header (draft 8), on every /api response: `"600-in-1min"; r=0; t=42` (remaining, seconds to reset).' },
+    RateLimit: { schema: { type: 'string' }, description: 'IETF RateLimit header (draft 8), on every /api response when a per-token limit is set: `"600-in-1min"; r=0; t=42` (remaining, seconds to reset).' },
     'RateLimit-Policy': { schema: { type: 'string' }, description: 'IETF RateLimit-Policy header (draft 8): `"600-in-1min"; q=600; w=60; pk=:…:`.' },
   },
   503: { 'Retry-After': RETRY_AFTER },
@@ -666,13 +675,13 @@ export function buildOpenApi(registry: Registry, config: Config): Obj {
   const parameters: Record<string, Obj> = sharedParameters(registry, config);
   const paths: Record<string, Obj> = {};
   for (const def of registry.resources) {
-    Object.assign(schemas, resourceSchemas(def, registry));
+    Object.assign(schemas, resourceSchemas(def, registry, config.limits.maxLinkage));
     Object.assign(parameters, typeParameters(def, registry, config));
     Object.assign(paths, typePaths(def, registry));
   }
   Object.assign(paths, otherPaths());
   addCrossCuttingResponses(paths);
-  const { rateLimitPerMinute, requestTimeoutMs, maxHeaderBytes, maxJsonDepth } = config.protection;
+  const { rateLimitPerMinute, authFailuresPerMinute, requestTimeoutMs, maxHeaderBytes, maxJsonDepth } = config.protection;
   return prune({
     openapi: '3.1.0',
     info: {
@@ -685,7 +694,9 @@ export function buildOpenApi(registry: Registry, config: Config): Obj {
         'Methods a route does not have answer 405 `method_not_allowed` with `Allow`; unknown paths answer 404 `not_found`.',
         `Filter operators: ${FILTER_OPERATORS.join(', ')} (contains, startsWith, endsWith on text only). Filters and sorts also reach attributes of to-one paths, e.g. \`filter[parent.name][contains]=acme\`, \`sort=parent.name\`.`,
         [
-          `Limits: ${rateLimitPerMinute > 0 ? `${rateLimitPerMinute} requests a minute per token (per address without one), then 429 \`rate_limited\` with Retry-After` : 'no rate limit on this instance'};`,
+          `Limits: ${rateLimitPerMinute > 0 ? `${rateLimitPerMinute} requests a minute per token, then 429 \`rate_limited\` with Retry-After` : 'valid tokens are not rate limited'};`,
+          `${authFailuresPerMinute > 0 ? `after ${authFailuresPerMinute} failed authentications (unknown or revoked tokens) in a minute from one address, requests with a token from it get 429 \`rate_limited\` until the minute ends` : 'failed authentications are not limited'};`,
+          `to-many linkage shows at most ${config.limits.maxLinkage} identifiers per relationship (meta.count has the total, links.next the rest); relationship data in a body holds at most ${config.limits.maxRelationshipIds} identifiers (413 \`payload_too_large\`);`,
           `${requestTimeoutMs > 0 ? `a request not answered within ${requestTimeoutMs} ms gets 503 \`processing_timeout\` (408 \`request_timeout\` when it had not even arrived)` : 'no request timeout'};`,
           `request line and headers up to ${maxHeaderBytes} bytes (431 \`header_too_large\`); bodies nested at most ${maxJsonDepth} deep (400 \`invalid_document\`).`,
           'HTTP the server cannot parse gets 400 `malformed_request`. Those answers of the HTTP layer are JSON:API error documents on every path.',

@@ -8,6 +8,12 @@ export interface OperationContext {
   readonly db: Database;
   readonly registry: Registry;
   readonly request: RequestScope;
+  /**
+   * Most linkage identifiers a to-many relationship shows in a document (JSON:API: bounded,
+   * the rest through links.next); 'all' where the wire shape has no way to page a relationship
+   * (the flat surface's `projects`, whose PATCH replaces the whole set).
+   */
+  readonly maxLinkage: number | 'all';
 }
 
 /** A resource identifier from a request body, with where it was in that body. */

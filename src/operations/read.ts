@@ -61,7 +61,7 @@ export async function loadVisible(ex: Executor, ctx: OperationContext, def: Reso
 }
 
 async function collection(ex: Executor, ctx: OperationContext, spec: QuerySpec, where?: (p: Params) => string): Promise<CollectionResult> {
-  const loader = new GraphLoader(ex, ctx.registry, ctx.request.scope, spec.fields, spec.include);
+  const loader = new GraphLoader(ex, ctx.registry, ctx.request.scope, spec.fields, spec.include, ctx.maxLinkage === 'all' ? undefined : ctx.maxLinkage);
   const { rows, total, more } = await selectRows(ex, ctx.registry, {
     def: spec.type,
     columns: loader.columns(spec.type),
@@ -83,7 +83,7 @@ export function list(ctx: OperationContext, spec: QuerySpec): Promise<Collection
 
 /** One resource with its linkage and includes, read with the given executor (inside a write too). */
 export async function showIn(ex: Executor, ctx: OperationContext, spec: QuerySpec, id: string): Promise<SingleResult> {
-  const loader = new GraphLoader(ex, ctx.registry, ctx.request.scope, spec.fields, spec.include);
+  const loader = new GraphLoader(ex, ctx.registry, ctx.request.scope, spec.fields, spec.include, ctx.maxLinkage === 'all' ? undefined : ctx.maxLinkage);
   const row = await loadVisible(ex, ctx, spec.type, id, loader.columns(spec.type));
   const record = loader.graph.add(spec.type, row);
   await loader.load(spec.type, [record], spec.include);

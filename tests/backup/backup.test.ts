@@ -42,7 +42,7 @@ const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 beforeAll(async () => {
   OUT = await buildService('backup-build');
   SOURCE = tempDatabase();
-  server = await startServer(OUT, { DATABASE_URL: `sqlite:${SOURCE}`, ADMIN_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '0' });
+  server = await startServer(OUT, { DATABASE_URL: `sqlite:${SOURCE}`, ADMIN_TOKEN: TOKEN });
   // Some bulk first (about 250 pages), so the copy takes several steps.
   for (let batch = 0; batch < 4; batch++) {
     const operations = Array.from({ length: 100 }, (_, i) => ({
@@ -128,7 +128,7 @@ describe('npm run backup -- FILE', () => {
 
     // A second service on the copy: the admin token is in it, and so is the data.
     const id = await createClient('Written after the backup');
-    const restored = await startServer(OUT!, { DATABASE_URL: `sqlite:${copy}`, ADMIN_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '0' });
+    const restored = await startServer(OUT!, { DATABASE_URL: `sqlite:${copy}`, ADMIN_TOKEN: TOKEN });
     const firstName = acknowledged[0][0];
     const list = await apiRequest(restored, TOKEN, 'GET', `/api/v2/clients?filter[name]=${encodeURIComponent(firstName)}`);
     expect(list.status).toBe(200);

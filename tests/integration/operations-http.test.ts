@@ -102,7 +102,7 @@ describe('absolute links from the Host header, and TRUST_PROXY', () => {
   let proxied: Harness;
   beforeAll(async () => {
     h = await startHarness();
-    proxied = await startHarness({ TRUST_PROXY: 'true' });
+    proxied = await startHarness({ TRUST_PROXY: '1' });
   });
   afterAll(async () => {
     await h?.close();
@@ -168,7 +168,7 @@ describe('absolute links from the Host header, and TRUST_PROXY', () => {
     expect(flatCreated.headers.location).toBe(`http://api.example.test/api/clients/${flatCreated.body.data.id}`);
   });
 
-  it('When TRUST_PROXY=true, then Location and every link follow X-Forwarded-Proto and X-Forwarded-Host', async () => {
+  it('When TRUST_PROXY=1 (one proxy in front), then Location and every link follow X-Forwarded-Proto and X-Forwarded-Host', async () => {
     const parent = await makeClient(proxied);
     const res = await api(proxied)
       .post('/api/v2/clients', { data: { type: 'client', attributes: { name: 'Proxied' }, relationships: { parent: { data: { type: 'client', id: parent } } } } })

@@ -13,9 +13,6 @@ import { insertToken } from '../../src/data/token-store';
 import { createHttpServer } from '../../src/http/server-factory';
 import { createLogger } from '../../src/logger';
 
-/** Rate limiting is off in tests unless a test turns it on (see setup-env.ts). */
-const RATE_LIMIT_OFF = { RATE_LIMIT_PER_MINUTE: '0' };
-
 /**
  * A real service on a fresh SQLite file (migrations applied), built in-process.
  * Each test file makes its own harness; nothing is shared or mocked.
@@ -75,7 +72,7 @@ export async function freshDatabase(): Promise<{ url: string; file: string; drop
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const database = await freshDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...RATE_LIMIT_OFF, ...env });
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env });
   const db = await Database.open(config.databaseUrl);
   const { secret } = await insertToken(db, 'test admin', 'admin', null);
   const logger = createLogger('silent');

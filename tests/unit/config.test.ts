@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       maxFilterValues: 100,
       maxBodyBytes: 1024 * 1024,
       maxOperations: 100,
+      maxLinkage: 100,
+      maxRelationshipIds: 10000,
       flatDefaultLimit: 100,
       flatMaxLimit: 1000,
     });
@@ -46,7 +48,7 @@ describe('loadConfig', () => {
       BASE_DOMAIN: '.Example.COM',
       RESERVED_SUBDOMAINS: 'API, admin ,,',
       CORS_ORIGINS: 'https://a.example,https://b.example',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '1',
     });
     expect(config.port).toBe(8080);
     expect(config.databaseUrl).toBe('postgres://u:p@db:5432/app');
@@ -54,7 +56,30 @@ describe('loadConfig', () => {
     expect(config.baseDomain).toBe('example.com');
     expect(config.reservedSubdomains).toEqual(['api', 'admin']);
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
-    expect(config.trustProxy).toBe(true);
+    expect(config.trustProxy).toBe(1);
+  });
+
+  it('When TRUST_PROXY names proxies, then it is a list of addresses and subnets; unset, false or 0 trusts none', () => {
+    const base = { DATABASE_URL: 'sqlite:x' };
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,::1,fd00::/8,loopback' }).trustProxy).toEqual(['10.0.0.1', '10.1.0.0/16', '::1', 'fd00::/8', 'loopback']);
+    expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    for (const none of [undefined, '', 'false', '0']) expect(loadConfig({ ...base, TRUST_PROXY: none }).trustProxy).toBe(false);
+  });
+
+  it('When TRUST_PROXY is true or not an address, then the service refuses to start and says why', () => {
+    const base = { DATABASE_URL: 'sqlite:x' };
+    expect(() => loadConfig({ ...base, TRUST_PROXY: 'true' })).toThrow(/every X-Forwarded-For/);
+    expect(() => loadConfig({ ...base, TRUST_PROXY: 'proxy.internal' })).toThrow(/TRUST_PROXY must be a hop count or a list/);
+    expect(() => loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ ...base, TRUST_PROXY: '99' })).toThrow(/at most 32/);
+  });
+
+  it('When nothing is configured, then no valid token is rate limited, failed authentications are limited per address, and linkage and body arrays have their documented bounds', () => {
+    const config = loadConfig({ DATABASE_URL: 'sqlite:x' });
+    expect(config.protection.rateLimitPerMinute).toBe(0);
+    expect(config.protection.authFailuresPerMinute).toBe(60);
+    expect(config.limits.maxLinkage).toBe(100);
+    expect(config.limits.maxRelationshipIds).toBe(10000);
   });
 
   it('When ADMIN_TOKEN has exactly 32 characters, then it is taken as the admin token', () => {

@@ -113,7 +113,7 @@ export function flatRouter(deps: Deps): Router {
   const specOf = (filters: FilterNode[], page: QuerySpec['page']): QuerySpec => ({ type: clientDef, include: [], fields: FLAT_FIELDS, sort: [], filters, page });
   const single = specOf([], { mode: 'offset', offset: 0, limit: 1 });
 
-  const ctxOf = (res: Response): OperationContext => ({ db: deps.db, registry, request: res.locals.scope as RequestScope });
+  const ctxOf = (res: Response): OperationContext => ({ db: deps.db, registry, request: res.locals.scope as RequestScope, maxLinkage: 'all' });
   const clientId = (raw: string): string => {
     const id = unprefix(raw, CLIENT_PREFIX);
     if (!isObjectId(id)) throw new NotFoundError(`No client with id "${raw}" exists.`);

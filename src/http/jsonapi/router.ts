@@ -7,13 +7,13 @@ import { OperationContext } from '../../operations/context';
 import { CollectionResult, linkage, list, loadVisible, related, show, SingleResult } from '../../operations/read';
 import { changeMembers, createAndShow, Precondition, remove, update, updateAndShow } from '../../operations/write';
 import { QueryContext, QuerySpec } from '../../query/ast';
-import { CursorPosition, encodeCursor } from '../../query/cursor';
+import { cursorBinding, CursorPosition, encodeCursor } from '../../query/cursor';
 import { Row, sortKeyColumn } from '../../data/query-composer';
 import { parseQuery, splitQuery } from '../../query/query.parser';
 import { Registry, relationship } from '../../resources/registry';
 import { ResourceDef } from '../../resources/types';
 import { Principal, RequestScope } from '../../scope/scope';
-import { DocumentSerializer, JsonObject, PageLinks } from '../../../serializers/jsonapi.serializer';
+import { DocumentSerializer, JsonObject, LinkageNext, PageLinks } from '../../../serializers/jsonapi.serializer';
 import { parseLinkageDocument, parseResourceDocument } from './document.parser';
 import { atomicSteps } from './atomic';
 import { runAtomic } from '../../operations/atomic';
@@ -125,7 +125,16 @@ export function jsonApiRouter(deps: Deps): Router {
   const { registry, config } = deps;
   const router = Router();
 
-  const serializer = (call: Call, spec: QuerySpec) => new DocumentSerializer(registry, `${call.origin}/api/v2`, spec.fields);
+  // A bounded to-many linkage goes on at its relationship endpoint, after its last identifier,
+  // in pages as large as the linkage shown (within the page size limit).
+  const linkagePageSize = String(Math.min(config.limits.maxLinkage, config.limits.maxPageSize));
+  const linkageNext =
+    (call: Call): LinkageNext =>
+    (ownerSelf, rel, lastId) => {
+      const cursor = encodeCursor(deps.db.cursorSecret, cursorBinding(rel.target, [], [], scopeKey(call)), { values: [], id: lastId });
+      return `${ownerSelf}/relationships/${rel.name}?${encodeQuery([['page[size]', linkagePageSize], ['page[after]', cursor]])}`;
+    };
+  const serializer = (call: Call, spec: QuerySpec) => new DocumentSerializer(registry, `${call.origin}/api/v2`, spec.fields, linkageNext(call));
   const selfLink = (call: Call) => `${call.origin}${call.req.originalUrl}`;
   const limits = { ...config.limits, cursorSecret: deps.db.cursorSecret };
   const scopeKey = (call: Call) => (call.ctx.request.scope.kind === 'all' ? 'all' : call.ctx.request.scope.rootId);
@@ -274,7 +283,7 @@ export function jsonApiRouter(deps: Deps): Router {
     const call: Call = {
       req,
       res,
-      ctx: { db: deps.db, registry, request: res.locals.scope as RequestScope },
+      ctx: { db: deps.db, registry, request: res.locals.scope as RequestScope, maxLinkage: config.limits.maxLinkage },
       rawQuery: rawQueryOf(req),
       origin: `${req.protocol}://${req.host}`,
     };
