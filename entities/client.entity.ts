@@ -12,15 +12,19 @@ export class ClientEntity extends BaseColumns {
   @Column({ type: 'varchar', length: 200 })
   name!: string;
 
-  /** Case-folded name: substring filters compare on it (and a trigram index covers it). */
+  /** Case-folded name (at most 3 × 200 code points): substring filters compare on it (and a trigram index covers it). */
   @Column({ name: 'name_key', type: 'varchar', length: 800, nullable: true })
   nameKey!: string | null;
 
   @Column({ type: 'varchar', length: 254, nullable: true })
   email!: string | null;
 
+  /**
+   * Case-folded email. Folding can make a string longer (ﬃ → ffi, ΐ → three code points): no
+   * character grows past 3 code points, so 3 × 254 holds the folded form of any valid email.
+   */
   @Index('uq_clients_email_key', { unique: true })
-  @Column({ name: 'email_key', type: 'varchar', length: 254, nullable: true })
+  @Column({ name: 'email_key', type: 'varchar', length: 762, nullable: true })
   emailKey!: string | null;
 
   @Index('uq_clients_slug', { unique: true })

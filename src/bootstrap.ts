@@ -1,15 +1,19 @@
-import { Config } from './config/config';
+import { Config, ConfigError } from './config/config';
 import { Database } from './data/database';
 import { ensureAdminToken, ensureFirstAdminToken } from './data/token-store';
 
 /**
- * The first admin token: ADMIN_TOKEN becomes an admin token when it is not one yet; with no
- * admin token at all, one is made and its secret returned so the caller can print it once.
- * Both are race-free when several instances start together (one transaction each).
+ * The first admin token: ADMIN_TOKEN becomes an admin token when it is not one yet (and the
+ * token an earlier, different value made is revoked); with no admin token at all, one is made
+ * and its secret returned so the caller can print it once. Both are race-free when several
+ * instances start together (one transaction each). An ADMIN_TOKEN that was revoked is a
+ * configuration error: a revoked secret never becomes valid again.
  */
 export async function bootstrapAdminToken(config: Config, db: Database): Promise<string | undefined> {
   if (config.adminToken) {
-    await ensureAdminToken(db, config.adminToken);
+    if ((await ensureAdminToken(db, config.adminToken)) === 'revoked') {
+      throw new ConfigError('ADMIN_TOKEN was revoked and can never be used again; set a new value');
+    }
     return undefined;
   }
   return ensureFirstAdminToken(db);

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { redact } from './redact';
 
 /**
  * Typed configuration, read from the environment and validated once at boot.
@@ -115,7 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const databaseUrl = env.DATABASE_URL || 'sqlite:./data/app.sqlite';
   if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
-    throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
+    throw new ConfigError(`DATABASE_URL must start with sqlite: or postgres://, got "${redact(databaseUrl)}"`);
   }
   const maxPageSize = int(env, 'MAX_PAGE_SIZE', 100);
   const defaultPageSize = int(env, 'DEFAULT_PAGE_SIZE', 20);

@@ -184,10 +184,11 @@ export async function selectRows(ex: Executor, registry: Registry, req: SelectRe
 
   let limit = '';
   let pageWhere = where;
-  if (page?.mode === 'number') limit = ` LIMIT ${page.size} OFFSET ${(page.number - 1) * page.size}`;
-  if (page?.mode === 'offset') limit = ` LIMIT ${page.limit} OFFSET ${page.offset}`;
+  // Bound, like every value: the text of a page's statement is the same for every page.
+  if (page?.mode === 'number') limit = ` LIMIT ${params.add(page.size)} OFFSET ${params.add((page.number - 1) * page.size)}`;
+  if (page?.mode === 'offset') limit = ` LIMIT ${params.add(page.limit)} OFFSET ${params.add(page.offset)}`;
   if (page?.mode === 'keyset') {
-    limit = ` LIMIT ${page.size + 1}`;
+    limit = ` LIMIT ${params.add(page.size + 1)}`;
     if (page.position) pageWhere = and([where, afterPosition(ordered, [...page.position.values, page.position.id], params)]);
   }
 

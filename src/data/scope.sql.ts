@@ -14,9 +14,13 @@ export function subtreeSql(rootId: string, params: Params): string {
   );
 }
 
-/** Predicate limiting rows of `def` under `alias` to the scope, or undefined for everything. */
+/**
+ * Predicate limiting rows of `def` under `alias` to the scope, or undefined for everything.
+ * Admin-only rows are limited like owned ones: only admins reach them (operations/access.ts
+ * refuses every other role first), and a narrowed admin sees those of clients in the subtree
+ * (a row that belongs to no client, NULL, never matches).
+ */
 export function scopePredicate(def: ResourceDef, alias: string, scope: Scope, params: Params): string | undefined {
-  if (def.scope.kind === 'admin-only') return scope.kind === 'all' ? undefined : '1 = 0';
   if (scope.kind === 'all') return undefined;
   const column = def.scope.kind === 'client-self' ? 'id' : def.scope.column;
   return `${col(alias, column)} IN (${subtreeSql(scope.rootId, params)})`;
@@ -24,7 +28,6 @@ export function scopePredicate(def: ResourceDef, alias: string, scope: Scope, pa
 
 /** Predicate that an id expression names a row of `target` the scope can see. */
 export function visibleIdPredicate(target: ResourceDef, idExpr: string, scope: Scope, params: Params): string | undefined {
-  if (target.scope.kind === 'admin-only') return scope.kind === 'all' ? undefined : '1 = 0';
   if (scope.kind === 'all') return undefined;
   if (target.scope.kind === 'client-self') return `${idExpr} IN (${subtreeSql(scope.rootId, params)})`;
   return `${idExpr} IN (SELECT v.${q('id')} FROM ${q(target.table)} v WHERE ${scopePredicate(target, 'v', scope, params)})`;

@@ -2,7 +2,7 @@ import { hashToken, newTokenSecret } from '../auth/tokens';
 import { Principal } from '../scope/scope';
 import { Database, Executor } from './database';
 import { newObjectId, nowIso } from './object-id';
-import { insertRow } from './writer';
+import { deleteRow, insertRow } from './writer';
 import { registry } from '../resources/registry';
 import { Params, q } from './sql';
 
@@ -56,9 +56,45 @@ async function insertTokenRow(ex: Executor, name: string, role: 'admin' | 'clien
   return { id, secret };
 }
 
-/** Makes `secret` an admin token unless it already is a token (instances starting together agree). */
-export async function ensureAdminToken(db: Database, secret: string): Promise<void> {
-  await db.write((ex) => insertTokenRow(ex, 'ADMIN_TOKEN', 'admin', null, secret, true));
+/** The settings row naming the token ADMIN_TOKEN made, by its hash (never the secret). */
+const ADMIN_TOKEN_SETTING = 'admin_token_hash';
+
+/**
+ * Makes `secret` (ADMIN_TOKEN) an admin token, all in one write transaction, so instances
+ * starting together agree: 'revoked' (nothing changes) when its hash was ever revoked, since a
+ * revoked secret never comes back; otherwise the token an earlier, different ADMIN_TOKEN made is
+ * revoked, this one is made unless it exists, and its hash is remembered for the next start.
+ */
+export async function ensureAdminToken(db: Database, secret: string): Promise<'ok' | 'revoked'> {
+  const hash = hashToken(secret);
+  return db.write(async (ex) => {
+    const r = new Params();
+    const revoked = await ex.query(`SELECT 1 AS one FROM ${q('revoked_tokens')} WHERE ${q('token_hash')} = ${r.add(hash)}`, r);
+    if (revoked.length > 0) return 'revoked';
+    const s = new Params();
+    const [previous] = await ex.query<{ value: string }>(`SELECT ${q('value')} FROM ${q('settings')} WHERE ${q('name')} = ${s.add(ADMIN_TOKEN_SETTING)}`, s);
+    if (previous && previous.value !== hash) await revokeHash(ex, previous.value);
+    await insertTokenRow(ex, 'ADMIN_TOKEN', 'admin', null, secret, true);
+    const u = new Params();
+    await ex.query(
+      `INSERT INTO ${q('settings')} (${q('name')}, ${q('value')}) VALUES (${u.add(ADMIN_TOKEN_SETTING)}, ${u.add(hash)}) ` +
+        `ON CONFLICT (${q('name')}) DO UPDATE SET ${q('value')} = excluded.${q('value')}`,
+      u,
+    );
+    return 'ok';
+  });
+}
+
+/** Revokes the token with this hash, if any, and remembers the hash either way. */
+async function revokeHash(ex: Executor, hash: string): Promise<void> {
+  const p = new Params();
+  const [row] = await ex.query<{ id: string }>(`SELECT ${q('id')} FROM ${q('api_tokens')} WHERE ${q('token_hash')} = ${p.add(hash)}`, p);
+  if (row) return deleteRow(ex, registry.get('api-token'), row.id);
+  const k = new Params();
+  await ex.query(
+    `INSERT INTO ${q('revoked_tokens')} (${q('token_hash')}, ${q('revoked_at')}) VALUES (${k.add(hash)}, ${k.add(nowIso())}) ON CONFLICT (${q('token_hash')}) DO NOTHING`,
+    k,
+  );
 }
 
 /**
@@ -75,13 +111,13 @@ export async function ensureFirstAdminToken(db: Database): Promise<string | unde
   });
 }
 
+/** Revokes a token (`npm run token -- revoke`): gone at once, and its hash is kept so it never comes back. */
 export async function deleteToken(db: Database, id: string): Promise<boolean> {
   return db.write(async (ex) => {
     const p = new Params();
     const found = await ex.query(`SELECT 1 AS one FROM ${q('api_tokens')} WHERE ${q('id')} = ${p.add(id)}`, p);
     if (found.length === 0) return false;
-    const d = new Params();
-    await ex.query(`DELETE FROM ${q('api_tokens')} WHERE ${q('id')} = ${d.add(id)}`, d);
+    await deleteRow(ex, registry.get('api-token'), id);
     return true;
   });
 }

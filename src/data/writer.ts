@@ -1,6 +1,7 @@
 import { ResourceDef, ToManyDef } from '../resources/types';
 import { Executor } from './database';
 import { and } from './scope.sql';
+import { nowIso } from './object-id';
 import { col, Params, q } from './sql';
 
 /**
@@ -27,7 +28,17 @@ export async function updateRow(ex: Executor, def: ResourceDef, id: string, valu
   await ex.query(`UPDATE ${q(def.table)} SET ${sets.join(', ')} WHERE ${q('id')} = ${params.add(id)}`, params);
 }
 
+/** Deletes one row; for a type with a revocation record (api-token), its hash is kept first. */
 export async function deleteRow(ex: Executor, def: ResourceDef, id: string): Promise<void> {
+  if (def.revocation) {
+    const { table, column } = def.revocation;
+    const keep = new Params();
+    await ex.query(
+      `INSERT INTO ${q(table)} (${q(column)}, ${q('revoked_at')}) SELECT t.${q(column)}, ${keep.add(nowIso())} FROM ${q(def.table)} t ` +
+        `WHERE t.${q('id')} = ${keep.add(id)} ON CONFLICT (${q(column)}) DO NOTHING`,
+      keep,
+    );
+  }
   const params = new Params();
   await ex.query(`DELETE FROM ${q(def.table)} WHERE ${q('id')} = ${params.add(id)}`, params);
 }

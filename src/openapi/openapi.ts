@@ -192,9 +192,13 @@ function commonSchemas(registry: Registry): Record<string, Obj> {
   const resources = registry.resources.map((d) => ref(names(d).resource));
   return {
     Id: { type: 'string', pattern: ID_PATTERN, description: '24 lowercase hex characters laid out like a MongoDB ObjectId.' },
-    // Absolute URLs built from the request's scheme and host; the brackets of parameter
-    // families (page[number]) are left readable, as JSON:API examples write them.
-    Link: { type: 'string', pattern: '^https?://', description: 'An absolute URL.' },
+    // Absolute URLs built from the request's scheme and host, valid RFC 3986 URIs: the brackets
+    // of parameter families are percent-encoded (page%5Bnumber%5D=2).
+    Link: {
+      type: 'string',
+      pattern: "^https?://[^\\s/?#]+(?:/(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$",
+      description: 'An absolute URL and an RFC 3986 URI: brackets in a query, and any other character a path or query may not hold, are percent-encoded.',
+    },
     NullableLink: { oneOf: [{ $ref: '#/components/schemas/Link' }, { type: 'null' }] },
     JsonApi: object(
       { version: { const: '1.1' }, ext: { type: 'array', items: { type: 'string', format: 'uri' } } },
@@ -386,7 +390,7 @@ const ERROR_STATUS: Record<number, string> = {
   408: 'The request (headers or body) did not arrive in time: `request_timeout`; the connection is closed.',
   409: 'Wrong type, id mismatch, id/email/slug in use, a cycle, or a delete refused: `conflict`.',
   412: 'If-Match (or an atomic operation\'s meta.version) does not match: `precondition_failed`.',
-  413: 'Body over the limit, or too many atomic operations: `payload_too_large`.',
+  413: 'Body over the limit, too many atomic operations, or more resource identifiers in one relationship\'s data than the limit (`source.pointer` at the array): `payload_too_large`.',
   415: 'Unsupported request media type: `unsupported_media_type`.',
   422: 'A value, a missing required member, an unknown or read-only member: `validation_failed`.',
   429: 'Too many failed authentications from this address in the current minute (every request with a token is refused until it ends), or, where an operator set a per-token limit, too many requests from this token: `rate_limited`, with Retry-After.',
@@ -478,7 +482,9 @@ function typePaths(def: ResourceDef, registry: Registry): Record<string, Obj> {
   const tag = def.path;
   const adminOnly = def.scope.kind === 'admin-only';
   const readErrors = adminOnly ? [...READ_ERRORS, 403].sort() : READ_ERRORS;
-  const note = adminOnly ? ' Admin tokens only (a client token gets 403).' : '';
+  const note = adminOnly
+    ? ' Admin tokens only (a client token gets 403). On a client subdomain, only those of clients in that subtree (others are 404); one that belongs to no client cannot be made there (403).'
+    : '';
   const single = (d: ResourceDef) => [param(`${d.type}.include`), ...registry.resources.map((r) => param(`fields.${r.type}`))];
   const collection = (d: ResourceDef) => [
     ...single(d),

@@ -8,6 +8,7 @@ import { QuerySpec } from '../query/ast';
 import { relationship } from '../resources/registry';
 import { RelationshipDef, ResourceDef } from '../resources/types';
 import { OperationContext } from './context';
+import { assertMayUse } from './access';
 
 /**
  * Read use cases: list, show, related and relationship linkage. Each runs in one read of the
@@ -78,11 +79,13 @@ async function collection(ex: Executor, ctx: OperationContext, spec: QuerySpec, 
 }
 
 export function list(ctx: OperationContext, spec: QuerySpec): Promise<CollectionResult> {
+  assertMayUse(ctx.request, spec.type);
   return ctx.db.read((ex) => collection(ex, ctx, spec));
 }
 
 /** One resource with its linkage and includes, read with the given executor (inside a write too). */
 export async function showIn(ex: Executor, ctx: OperationContext, spec: QuerySpec, id: string): Promise<SingleResult> {
+  assertMayUse(ctx.request, spec.type);
   const loader = new GraphLoader(ex, ctx.registry, ctx.request.scope, spec.fields, spec.include, ctx.maxLinkage === 'all' ? undefined : ctx.maxLinkage);
   const row = await loadVisible(ex, ctx, spec.type, id, loader.columns(spec.type));
   const record = loader.graph.add(spec.type, row);
@@ -112,6 +115,7 @@ async function toOneTarget(ex: Executor, ctx: OperationContext, def: ResourceDef
 
 /** GET /:type/:id/:relationship — `spec` is parsed against the relationship's target type. */
 export function related(ctx: OperationContext, def: ResourceDef, id: string, name: string, spec: QuerySpec): Promise<CollectionResult | SingleResult> {
+  assertMayUse(ctx.request, def);
   const rel = relationshipOf(def, name);
   return ctx.db.read(async (ex) => {
     if (rel.kind === 'to-many') {
@@ -128,6 +132,7 @@ export function related(ctx: OperationContext, def: ResourceDef, id: string, nam
 
 /** GET /:type/:id/relationships/:relationship */
 export function linkage(ctx: OperationContext, def: ResourceDef, id: string, name: string, spec: QuerySpec): Promise<LinkageResult> {
+  assertMayUse(ctx.request, def);
   const rel = relationshipOf(def, name);
   const target = ctx.registry.get(rel.target);
   return ctx.db.read(async (ex) => {

@@ -10,6 +10,7 @@ import { casefold } from '../resources/values';
 import { Identifier, MemberInput, OperationContext, WriteInput } from './context';
 import { loadVisible, showIn, SingleResult } from './read';
 import { QuerySpec } from '../query/ast';
+import { assertCreatableHere, assertMayUse, assertNotMadeRoot } from './access';
 
 /**
  * Write use cases: create, update, delete. The order of checks follows the contract's
@@ -55,14 +56,6 @@ async function resolveRelationships(ex: Executor, ctx: OperationContext, def: Re
       continue;
     }
     const identifiers: Identifier[] = member.value === null ? [] : Array.isArray(member.value) ? member.value : [member.value];
-    if (rel.kind === 'to-one' && Array.isArray(member.value)) {
-      errors422.push(new ValidationError(`"${name}" is a to-one relationship: its data is one identifier or null.`, member.dataPointer ?? `${member.pointer}/data`));
-      continue;
-    }
-    if (rel.kind === 'to-many' && !Array.isArray(member.value)) {
-      errors422.push(new ValidationError(`"${name}" is a to-many relationship: its data is an array.`, member.dataPointer ?? `${member.pointer}/data`));
-      continue;
-    }
     const target = ctx.registry.get(rel.target);
     const wrongType = identifiers.filter((i) => i.type !== target.type);
     for (const i of wrongType) errors409.push(new ConflictError(`"${name}" takes ${target.type} resources, not "${i.type}".`, { pointer: `${i.pointer}/type` }));
@@ -177,6 +170,18 @@ function assertMayLeave(ctx: OperationContext, def: ResourceDef, rel: ToManyDef,
   }
 }
 
+/** The ids of `list` not in `other` (a set: relationships may hold tens of thousands of members). */
+function without(list: readonly string[], other: readonly string[]): string[] {
+  const set = new Set(other);
+  return list.filter((id) => !set.has(id));
+}
+
+/** The ids of `list` also in `other`. */
+function within(list: readonly string[], other: readonly string[]): string[] {
+  const set = new Set(other);
+  return list.filter((id) => set.has(id));
+}
+
 /** Ids named by a member's identifiers as sent (before they are checked to exist). */
 function namedIds(member: MemberInput<Identifier | null | Identifier[]>): string[] {
   const v = member.value;
@@ -190,7 +195,7 @@ async function checkReplacements(ex: Executor, ctx: OperationContext, def: Resou
     if (!rel || rel.kind !== 'to-many' || !Array.isArray(member.value)) continue;
     const keep = namedIds(member);
     const current = await memberIds(ex, ctx.registry.get(rel.target), rel, id);
-    assertMayLeave(ctx, def, rel, current.filter((m) => !keep.includes(m)), member.pointer);
+    assertMayLeave(ctx, def, rel, without(current, keep), member.pointer);
   }
 }
 
@@ -198,8 +203,8 @@ async function checkReplacements(ex: Executor, ctx: OperationContext, def: Resou
 async function applyToMany(ex: Executor, ctx: OperationContext, ownerId: string, rel: ToManyDef, ids: string[], isCreate: boolean, now: string): Promise<void> {
   const target = ctx.registry.get(rel.target);
   const current = isCreate ? [] : await memberIds(ex, target, rel, ownerId);
-  await setForeignKey(ex, target, rel, current.filter((id) => !ids.includes(id)), null, now);
-  await setForeignKey(ex, target, rel, ids.filter((id) => !current.includes(id)), ownerId, now);
+  await setForeignKey(ex, target, rel, without(current, ids), null, now);
+  await setForeignKey(ex, target, rel, without(ids, current), ownerId, now);
 }
 
 function idOf(def: ResourceDef, input: WriteInput, errors422: ApiError[]): string | undefined {
@@ -244,11 +249,13 @@ export function create(ctx: OperationContext, def: ResourceDef, input: WriteInpu
 }
 
 export async function createIn(ex: Executor, ctx: OperationContext, def: ResourceDef, input: WriteInput, requiredPointer: (name: string) => string): Promise<WriteResult> {
+  assertMayUse(ctx.request, def);
   assertMayWrite(ctx, def);
   if (ctx.request.narrowed && def.hierarchy) {
     const parent = input.relationships.get(def.hierarchy.parent);
     if (!parent || parent.value === null) throw new ForbiddenError(`On a client subdomain, a new ${def.type} needs a parent inside that subtree.`, parent ? { pointer: parent.pointer } : undefined);
   }
+  assertCreatableHere(ctx.request, def, input);
   const errors422: ApiError[] = [];
   const errors409: ApiError[] = [];
   if (input.type && input.type.value !== def.type) {
@@ -321,10 +328,12 @@ export function updateAndShow(ctx: OperationContext, def: ResourceDef, id: strin
 }
 
 export async function updateIn(ex: Executor, ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput, precondition?: Precondition): Promise<WriteResult> {
+  assertMayUse(ctx.request, def);
   const parentColumn = hierarchyColumn(def);
   const current = await loadVisible(ex, ctx, def, id, parentColumn ? ['id', 'version', parentColumn] : ['id', 'version']);
   assertMayWrite(ctx, def);
   await checkReplacements(ex, ctx, def, id, input);
+  assertNotMadeRoot(ctx.request, def, id, input);
   const errors422: ApiError[] = [];
   const errors409: ApiError[] = [];
   if (input.type && input.type.value !== def.type) {
@@ -342,9 +351,6 @@ export async function updateIn(ex: Executor, ctx: OperationContext, def: Resourc
   if (def.hierarchy && parentColumn) {
     const h = def.hierarchy;
     const parent = rels.find((r) => r.rel.name === h.parent);
-    if (ctx.request.narrowed && parent && parent.value === null && ctx.request.scope.kind === 'subtree' && ctx.request.scope.rootId !== id) {
-      throw new ForbiddenError(`On a client subdomain, a ${def.type} cannot be made a root.`, { pointer: parent.pointer });
-    }
     errors409.push(...(await cycleConflicts(ex, id, parent, rels.find((r) => r.rel.name === h.children), (current[parentColumn] as string | null) ?? null)));
   }
   throwAll(errors409);
@@ -368,6 +374,7 @@ export function changeMembers(ctx: OperationContext, def: ResourceDef, id: strin
 }
 
 export async function changeMembersIn(ex: Executor, ctx: OperationContext, def: ResourceDef, id: string, name: string, change: 'add' | 'remove', member: MemberInput<Identifier | null | Identifier[]>, precondition?: Precondition): Promise<void> {
+  assertMayUse(ctx.request, def);
   const parentColumn = hierarchyColumn(def);
   const current = await loadVisible(ex, ctx, def, id, parentColumn ? ['id', 'version', parentColumn] : ['id', 'version']);
   assertMayWrite(ctx, def);
@@ -375,7 +382,7 @@ export async function changeMembersIn(ex: Executor, ctx: OperationContext, def: 
   if (change === 'remove' && named?.kind === 'to-many' && Array.isArray(member.value)) {
     const before = await memberIds(ex, ctx.registry.get(named.target), named, id);
     const asked = namedIds(member);
-    assertMayLeave(ctx, def, named, before.filter((m) => asked.includes(m)), member.pointer);
+    assertMayLeave(ctx, def, named, within(before, asked), member.pointer);
   }
   const errors422: ApiError[] = [];
   const errors409: ApiError[] = [];
@@ -393,10 +400,10 @@ export async function changeMembersIn(ex: Executor, ctx: OperationContext, def: 
     }
     throwAll(errors409);
     checkPrecondition(def, id, current, precondition);
-    await setForeignKey(ex, target, rel, ids.filter((m) => !members.includes(m)), id, now);
+    await setForeignKey(ex, target, rel, without(ids, members), id, now);
   } else {
     throwAll(errors409);
-    const leaving = ids.filter((m) => members.includes(m));
+    const leaving = within(ids, members);
     checkPrecondition(def, id, current, precondition);
     await setForeignKey(ex, target, rel, leaving, null, now);
   }
@@ -408,6 +415,7 @@ export function remove(ctx: OperationContext, def: ResourceDef, id: string, prec
 }
 
 export async function removeIn(ex: Executor, ctx: OperationContext, def: ResourceDef, id: string, precondition?: Precondition): Promise<void> {
+  assertMayUse(ctx.request, def);
   const current = await loadVisible(ex, ctx, def, id, ['id', 'version']);
   assertMayWrite(ctx, def);
   const blockers = await countBlockers(ex, def, id);

@@ -75,7 +75,12 @@ export type RelationshipDef = ToOneDef | ToManyDef;
 export type ScopeRule =
   | { readonly kind: 'client-self' }
   | { readonly kind: 'owner'; readonly column: string }
-  | { readonly kind: 'admin-only' };
+  /**
+   * Admin tokens only (any other role: 403). `column` names the client a row belongs to, if any:
+   * under a narrowed host an admin sees the rows of clients in the subtree, and no row that
+   * belongs to no client.
+   */
+  | { readonly kind: 'admin-only'; readonly column: string };
 
 export interface ResourceDef {
   /** JSON:API type, singular kebab-case. */
@@ -94,6 +99,11 @@ export interface ResourceDef {
   readonly onCreate?: () => { columns: Record<string, unknown>; meta: Record<string, unknown> };
   /** The schema of each member onCreate adds to the created resource's meta (OpenAPI). */
   readonly createdMeta?: Record<string, JsonSchema>;
+  /**
+   * Deleting a row revokes it for good (api-token): the value of `column` (a hash, never a
+   * secret) is kept in `table` (columns: that one and `revoked_at`) in the same statement batch.
+   */
+  readonly revocation?: { readonly table: string; readonly column: string };
   /** Cross-member validation after single members passed (api-token: role vs client); `member` names the relationship at fault. */
   readonly validate?: (values: { attributes: Record<string, unknown>; relationships: Record<string, unknown> }, isCreate: boolean) => { detail: string; member: string } | undefined;
 }

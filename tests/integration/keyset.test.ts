@@ -129,8 +129,9 @@ describe('walking every page', () => {
     expect(backward.map((p) => p.ids.length)).toEqual([7, 7, 7, 7, 7, 7, 3]);
     for (const p of [...forward, ...backward]) {
       expect(p.res.body.meta).toEqual({ page: { size: 7 } });
-      expect(relative(p.res.body.links.first)).toMatch(/[?&]page\[after\]=(&|$)/);
-      expect(relative(p.res.body.links.last)).toMatch(/[?&]page\[before\]=(&|$)/);
+      // Links are RFC 3986 URIs: the brackets are percent-encoded.
+      expect(relative(p.res.body.links.first)).toMatch(/[?&]page%5Bafter%5D=(&|$)/);
+      expect(relative(p.res.body.links.last)).toMatch(/[?&]page%5Bbefore%5D=(&|$)/);
     }
     // The ends have no link onwards.
     expect(forward[0].res.body.links.prev ?? null).toBeNull();

@@ -134,8 +134,8 @@ describe('limits on a request', () => {
 });
 
 describe('the abuse limits are configured', () => {
-  it('When the environment is empty, then 600 requests a minute, 30 s per request, 16 KiB of headers and 32 levels of JSON apply', () => {
-    expect(loadConfig({}).protection).toEqual({ rateLimitPerMinute: 600, requestTimeoutMs: 30_000, maxHeaderBytes: 16 * 1024, maxJsonDepth: 32 });
+  it('When the environment is empty, then no per-token limit, 60 failed authentications a minute per address, 30 s per request, 16 KiB of headers and 32 levels of JSON apply', () => {
+    expect(loadConfig({}).protection).toEqual({ rateLimitPerMinute: 0, authFailuresPerMinute: 60, requestTimeoutMs: 30_000, maxHeaderBytes: 16 * 1024, maxJsonDepth: 32 });
   });
 
   it('When RATE_LIMIT_PER_MINUTE and REQUEST_TIMEOUT_MS are 0, then both are off', () => {

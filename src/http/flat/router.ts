@@ -9,6 +9,7 @@ import {
   InvalidQueryParameterError,
   MethodNotAllowedError,
   NotFoundError,
+  PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../../errors/api-error';
@@ -61,7 +62,7 @@ function wholeNumber(name: string, value: string, min: number, max: number): num
 }
 
 /** A flat body → the operations' WriteInput, with pointers into the flat body. */
-function parseFlatBody(body: unknown, isCreate: boolean): WriteInput {
+function parseFlatBody(body: unknown, isCreate: boolean, maxIds: number): WriteInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidDocumentError('The request body must be a JSON object.', '');
   }
@@ -75,6 +76,9 @@ function parseFlatBody(body: unknown, isCreate: boolean): WriteInput {
       continue;
     }
     if (key === 'projects') {
+      if (Array.isArray(value) && value.length > maxIds) {
+        throw new PayloadTooLargeError(`projects may list at most ${maxIds} project ids; this one lists ${value.length}.`, { pointer: '/projects' });
+      }
       if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
         invalid.push(new ValidationError('projects must be an array of project ids.', '/projects'));
         continue;
@@ -164,7 +168,7 @@ export function flatRouter(deps: Deps): Router {
         if (req.method === 'GET') return await listClients(req, res);
         if (req.method === 'POST') {
           rejectQuery(req);
-          const { written, shown } = await createAndShow(ctxOf(res), clientDef, parseFlatBody(res.locals.body, true), (name) => `/${name}`, single);
+          const { written, shown } = await createAndShow(ctxOf(res), clientDef, parseFlatBody(res.locals.body, true, config.limits.maxRelationshipIds), (name) => `/${name}`, single);
           res.setHeader('Location', `${req.protocol}://${req.host}/api/clients/${CLIENT_PREFIX}${written.id}`);
           return sendJson(res, 201, { data: flatClient(shown.record!) });
         }
@@ -175,7 +179,7 @@ export function flatRouter(deps: Deps): Router {
         const id = clientId(safeDecode(segments[0]));
         if (req.method === 'GET') return await showClient(res, id);
         if (req.method === 'PATCH') {
-          const { shown } = await updateAndShow(ctxOf(res), clientDef, id, parseFlatBody(res.locals.body, false), single);
+          const { shown } = await updateAndShow(ctxOf(res), clientDef, id, parseFlatBody(res.locals.body, false, config.limits.maxRelationshipIds), single);
           return sendJson(res, 200, { data: flatClient(shown.record!) });
         }
         if (req.method === 'DELETE') {

@@ -2,8 +2,9 @@ import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { Config } from '../../config/config';
 import { Database } from '../../data/database';
-import { ForbiddenError, MethodNotAllowedError, NotFoundError } from '../../errors/api-error';
+import { MethodNotAllowedError, NotFoundError } from '../../errors/api-error';
 import { OperationContext } from '../../operations/context';
+import { assertMayUse } from '../../operations/access';
 import { CollectionResult, linkage, list, loadVisible, related, show, SingleResult } from '../../operations/read';
 import { changeMembers, createAndShow, Precondition, remove, update, updateAndShow } from '../../operations/write';
 import { QueryContext, QuerySpec } from '../../query/ast';
@@ -12,7 +13,7 @@ import { Row, sortKeyColumn } from '../../data/query-composer';
 import { parseQuery, splitQuery } from '../../query/query.parser';
 import { Registry, relationship } from '../../resources/registry';
 import { ResourceDef } from '../../resources/types';
-import { Principal, RequestScope } from '../../scope/scope';
+import { RequestScope } from '../../scope/scope';
 import { DocumentSerializer, JsonObject, LinkageNext, PageLinks } from '../../../serializers/jsonapi.serializer';
 import { parseLinkageDocument, parseResourceDocument } from './document.parser';
 import { atomicSteps } from './atomic';
@@ -20,6 +21,7 @@ import { runAtomic } from '../../operations/atomic';
 import { ATOMIC_EXT } from '../middleware/negotiation';
 import { entityTag, noneMatch, parseIfMatch } from './etag';
 import { safeDecode } from '../path';
+import { encodeRequestTarget } from '../uri';
 
 /**
  * One generic router over the registry: the URL shape decides the endpoint kind, the
@@ -40,9 +42,9 @@ interface Call {
   readonly origin: string;
 }
 
-/** Percent-encodes a query, leaving the brackets of parameter families readable. */
+/** Percent-encodes a query as RFC 3986 wants, brackets included (`page%5Bsize%5D=2`); commas stay readable. */
 export function encodeQuery(pairs: [string, string][]): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%5B/gi, '[').replace(/%5D/gi, ']').replace(/%2C/gi, ',');
+  const enc = (s: string) => encodeURIComponent(s).replace(/%2C/gi, ',');
   return pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
 }
 
@@ -135,7 +137,7 @@ export function jsonApiRouter(deps: Deps): Router {
       return `${ownerSelf}/relationships/${rel.name}?${encodeQuery([['page[size]', linkagePageSize], ['page[after]', cursor]])}`;
     };
   const serializer = (call: Call, spec: QuerySpec) => new DocumentSerializer(registry, `${call.origin}/api/v2`, spec.fields, linkageNext(call));
-  const selfLink = (call: Call) => `${call.origin}${call.req.originalUrl}`;
+  const selfLink = (call: Call) => `${call.origin}${encodeRequestTarget(call.req.originalUrl)}`;
   const limits = { ...config.limits, cursorSecret: deps.db.cursorSecret };
   const scopeKey = (call: Call) => (call.ctx.request.scope.kind === 'all' ? 'all' : call.ctx.request.scope.rootId);
   const query = (call: Call, def: ResourceDef, context: QueryContext) => parseQuery(registry, def, call.rawQuery, context, limits, scopeKey(call));
@@ -178,7 +180,7 @@ export function jsonApiRouter(deps: Deps): Router {
   async function operations(call: Call): Promise<void> {
     if (call.req.method !== 'POST') throw new MethodNotAllowedError(call.req.method, ['POST']);
     query(call, registry.get('client'), 'single');
-    const steps = atomicSteps(call.res.locals.body, registry, call.ctx, config.limits.maxOperations);
+    const steps = atomicSteps(call.res.locals.body, registry, call.ctx, config.limits);
     const outcomes = await runAtomic(call.ctx, steps);
     if (outcomes.every((o) => o === undefined)) return send(call, 204, undefined);
     const results: JsonObject[] = [];
@@ -204,16 +206,15 @@ export function jsonApiRouter(deps: Deps): Router {
     if (segments[0] === 'operations' && segments.length === 1) return operations(call);
     const def = registry.byPath(segments[0] ?? '');
     if (!def || segments.length > 4) throw new NotFoundError(`No endpoint at ${req.path}.`);
-    if (def.scope.kind === 'admin-only' && (call.res.locals.principal as Principal).role !== 'admin') {
-      throw new ForbiddenError(`Only admin tokens may use /${def.path}.`);
-    }
+    // Before the query and the URL's target are looked at: the collection is public knowledge (SPEC §4).
+    assertMayUse(call.ctx.request, def);
     const method = req.method;
 
     if (segments.length === 1) {
       if (method === 'GET') return sendCollection(call, await list(call.ctx, query(call, def, 'collection')));
       if (method === 'POST') {
         const spec = query(call, def, 'single');
-        const input = parseResourceDocument(call.res.locals.body, 'create');
+        const input = parseResourceDocument(call.res.locals.body, def, 'create', config.limits);
         const { written, shown } = await createAndShow(call.ctx, def, input, (name) => `/data/attributes/${name}`, spec);
         const location = `${call.origin}/api/v2/${def.path}/${written.id}`;
         return sendSingle(call, shown, 201, { headers: { Location: location }, resourceMeta: written.meta });
@@ -226,7 +227,7 @@ export function jsonApiRouter(deps: Deps): Router {
       if (method === 'GET') return sendSingle(call, await show(call.ctx, query(call, def, 'single'), id));
       if (method === 'PATCH') {
         const spec = query(call, def, 'single');
-        const input = parseResourceDocument(call.res.locals.body, 'update');
+        const input = parseResourceDocument(call.res.locals.body, def, 'update', config.limits);
         if (/\breturn=minimal\b/i.test(req.get('prefer') ?? '')) {
           await update(call.ctx, def, id, input, precondition(call, def, id));
           return send(call, 204, undefined, { 'Preference-Applied': 'return=minimal' });
@@ -255,7 +256,7 @@ export function jsonApiRouter(deps: Deps): Router {
         await assertTarget(call, def, id);
         throw new MethodNotAllowedError(method, allowed);
       }
-      const member = { value: parseLinkageDocument(call.res.locals.body), pointer: '/data', dataPointer: '/data' };
+      const member = { value: parseLinkageDocument(call.res.locals.body, rel, config.limits), pointer: '/data', dataPointer: '/data' };
       const pre = precondition(call, def, id);
       if (method === 'PATCH') await update(call.ctx, def, id, { attributes: new Map(), relationships: new Map([[rel.name, member]]) }, pre);
       else await changeMembers(call.ctx, def, id, rel.name, method === 'POST' ? 'add' : 'remove', member, pre);
