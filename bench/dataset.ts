@@ -3,7 +3,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { BulkRow, insertRows } from '../src/data/bulk-loader';
 import { Database, Executor } from '../src/data/database';
 import { newObjectId, nowIso } from '../src/data/object-id';
-import { subtreeSql } from '../src/data/scope.sql';
+import { hierarchySql } from '../src/data/scope.sql';
 import { Params, q } from '../src/data/sql';
 import { registry } from '../src/resources/registry';
 import { prng } from './prng';
@@ -161,7 +161,7 @@ export async function describeDataset(db: Database, generated: boolean, loadSeco
     );
     const root = await one<{ id: string }>(`SELECT ${q('id')} AS id FROM ${q('clients')} WHERE ${q('parent_id')} IS NULL ORDER BY ${q('id')} LIMIT 1`);
     const p = new Params();
-    const below = await one<{ n: number }>(`SELECT COUNT(*) - 1 AS n FROM (${subtreeSql(root.id, p)}) s`, p);
+    const below = await one<{ n: number }>(`SELECT COUNT(*) - 1 AS n FROM (${hierarchySql(registry).subtree(root.id, p)}) s`, p);
     const d = new Params();
     const deep = await one<{ id: string; depth: number }>(
       `WITH RECURSIVE down(id, depth) AS (SELECT ${q('id')}, 0 FROM ${q('clients')} WHERE ${q('id')} = ${d.add(root.id)} ` +

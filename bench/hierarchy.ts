@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { subtreeSql } from '../src/data/scope.sql';
+import { hierarchySql } from '../src/data/scope.sql';
+import { registry } from '../src/resources/registry';
 import { bind, Params, sqliteDialect } from '../src/data/sql';
 import { DatasetInfo } from './dataset';
 import { ms, time, Timing } from './timing';
@@ -87,7 +88,7 @@ export function measureHierarchy(file: string, info: DatasetInfo, budgetMs = 200
     // Subtree of a root, as the tenant scope and descendantOf use it.
     const subtreeName = `subtree of a root (${info.rootDescendants + 1} clients), page of 50 + COUNT`;
     const p = new Params();
-    const cte = bind(`t."id" IN (${subtreeSql(info.rootId, p)})`, p, sqliteDialect);
+    const cte = bind(`t."id" IN (${hierarchySql(registry).subtree(info.rootId, p)})`, p, sqliteDialect);
     const a = run(subtreeName, 'recursive CTE', 2, () => list(cte.sql, cte.values));
     const rangeWhere =
       `t."id" IN (SELECT s."id" FROM "clients" s WHERE s."path" >= (SELECT r."path" FROM "clients" r WHERE r."id" = ?) ` +

@@ -3,7 +3,7 @@ import express from 'express';
 import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { Config } from './config/config';
-import { Database } from './data/database';
+import { RequestStore } from './data/store';
 import { NotFoundError } from './errors/api-error';
 import { bearerAuth } from './http/middleware/auth';
 import { readJsonBody } from './http/middleware/body';
@@ -29,14 +29,14 @@ import { registry } from './resources/registry';
  * checks; the abuse limits (timeout, failed-authentication budget) come before all of them,
  * since their point is to spend nothing on a request they refuse.
  */
-export function buildApp(config: Config, db: Database, logger: Logger): Express {
+export function buildApp(config: Config, store: RequestStore, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', false);
   app.set('etag', false);
 
-  app.use(requestContext(logger, db.counter, config.exposeStatementCount));
+  app.use(requestContext(logger, store.statements, config.exposeStatementCount));
   app.use(securityHeaders);
   app.use(
     cors({
@@ -52,7 +52,7 @@ export function buildApp(config: Config, db: Database, logger: Logger): Express 
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req: Request, res: Response) => {
-    const ok = await db.ping();
+    const ok = await store.ping();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable' });
   });
 
@@ -77,12 +77,12 @@ export function buildApp(config: Config, db: Database, logger: Logger): Express 
   // after the lookup, refused before the next one); a per-token limit only when an operator sets one.
   const failures = authFailuresPerMinute > 0 ? new FailureBudget(authFailuresPerMinute) : undefined;
   const perToken = rateLimitPerMinute > 0 ? [tokenRateLimiter(rateLimitPerMinute, logger)] : [];
-  const auth = [bearerAuth(db, failures), ...perToken];
-  const scope = tenancy(db, config.baseDomain, config.reservedSubdomains);
+  const auth = [bearerAuth(store, failures), ...perToken];
+  const scope = tenancy(store, config.baseDomain, config.reservedSubdomains);
   const body = readJsonBody(config.limits.maxBodyBytes, config.protection.maxJsonDepth);
 
-  app.use('/api/v2', ...auth, jsonApiNegotiation, scope, body, jsonApiRouter({ db, registry, config }));
-  app.use('/api/clients', ...auth, flatNegotiation, scope, body, flatRouter({ db, registry, config }));
+  app.use('/api/v2', ...auth, jsonApiNegotiation, scope, body, jsonApiRouter({ store, registry, config }));
+  app.use('/api/clients', ...auth, flatNegotiation, scope, body, flatRouter({ store, registry, config }));
   app.use('/api', ...auth, (req: Request) => {
     throw new NotFoundError(`No endpoint at ${req.originalUrl.split('?')[0]}.`);
   });

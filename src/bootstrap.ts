@@ -1,6 +1,5 @@
 import { Config, ConfigError } from './config/config';
-import { Database } from './data/database';
-import { ensureAdminToken, ensureFirstAdminToken } from './data/token-store';
+import { Store } from './data/store';
 
 /**
  * The first admin token: ADMIN_TOKEN becomes an admin token when it is not one yet (and the
@@ -9,12 +8,12 @@ import { ensureAdminToken, ensureFirstAdminToken } from './data/token-store';
  * instances start together (one transaction each). An ADMIN_TOKEN that was revoked is a
  * configuration error: a revoked secret never becomes valid again.
  */
-export async function bootstrapAdminToken(config: Config, db: Database): Promise<string | undefined> {
+export async function bootstrapAdminToken(config: Config, store: Store): Promise<string | undefined> {
   if (config.adminToken) {
-    if ((await ensureAdminToken(db, config.adminToken)) === 'revoked') {
+    if ((await store.ensureAdminToken(config.adminToken)) === 'revoked') {
       throw new ConfigError('ADMIN_TOKEN was revoked and can never be used again; set a new value');
     }
     return undefined;
   }
-  return ensureFirstAdminToken(db);
+  return store.ensureFirstAdminToken();
 }

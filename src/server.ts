@@ -4,7 +4,7 @@ import { buildApp } from './app';
 import { bootstrapAdminToken } from './bootstrap';
 import { ConfigError, loadConfig } from './config/config';
 import { redact } from './config/redact';
-import { Database } from './data/database';
+import { Store } from './data/store';
 import { createHttpServer } from './http/server-factory';
 import { createLogger } from './logger';
 
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const db = await Database.open(config.databaseUrl);
+  const db = await Store.open(config.databaseUrl);
   let secret: string | undefined;
   try {
     secret = await bootstrapAdminToken(config, db);

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config/config';
-import { Database } from '../data/database';
+import { Store } from '../data/store';
 import { seedDemoData } from './seed';
 
 /** npm run seed: loads the demo data into DATABASE_URL (once; a second run changes nothing). */
 async function main(): Promise<void> {
-  const db = await Database.open(loadConfig().databaseUrl);
+  const db = await Store.open(loadConfig().databaseUrl);
   try {
     const result = await seedDemoData(db);
     process.stdout.write(result.created ? `Seeded ${result.clients} clients.\n` : 'Demo data already present; nothing changed.\n');

@@ -1,9 +1,9 @@
-import { Database } from '../data/database';
-import { Identifier, MemberInput, OperationContext, WriteInput } from '../operations/context';
+import { Store } from '../data/store';
+import { Identifier, MemberInput, OperationContext, operationContext, WriteInput } from '../operations/context';
 import { list } from '../operations/read';
-import { create } from '../operations/write';
+import { create, inWrite } from '../operations/write';
 import { registry } from '../resources/registry';
-import { ALL } from '../scope/scope';
+import { ResourceDef } from '../resources/types';
 
 /**
  * Demo data: the clients of both reference documents (same names, emails and hierarchy; ids
@@ -66,16 +66,15 @@ export const DEMO: Node[] = [
   },
 ];
 
-const admin: OperationContext['request'] = { principal: { tokenId: 'seed', role: 'admin', clientId: null }, scope: ALL, narrowed: false };
-
 function input(attributes: Record<string, unknown>, relationships: Record<string, Identifier | null> = {}): WriteInput {
   const attrs = new Map<string, MemberInput<unknown>>(Object.entries(attributes).map(([k, v]) => [k, { value: v, pointer: `/data/attributes/${k}` }]));
   const rels = new Map<string, MemberInput<Identifier | null>>(Object.entries(relationships).map(([k, v]) => [k, { value: v, pointer: `/data/relationships/${k}` }]));
   return { attributes: attrs, relationships: rels };
 }
 
-export async function seedDemoData(db: Database): Promise<{ created: boolean; clients: number }> {
-  const ctx: OperationContext = { db, registry, request: admin, maxLinkage: 'all' };
+export async function seedDemoData(store: Store): Promise<{ created: boolean; clients: number }> {
+  const ctx: OperationContext = operationContext(store.session(store.system()), 'all');
+  const make = (def: ResourceDef, data: WriteInput) => inWrite(ctx, (w) => create(w, ctx, def, data, () => '/data/attributes'));
   const clientDef = registry.get('client');
   const existing = await list(ctx, {
     type: clientDef,
@@ -93,11 +92,11 @@ export async function seedDemoData(db: Database): Promise<{ created: boolean; cl
     const attributes: Record<string, unknown> = { name: node.name };
     if (node.email) attributes.email = node.email;
     if (node.slug) attributes.slug = node.slug;
-    const { id } = await create(ctx, clientDef, input(attributes, parentId ? { parent: { type: 'client', id: parentId, pointer: '/data/relationships/parent/data' } } : {}));
+    const { id } = await make(clientDef, input(attributes, parentId ? { parent: { type: 'client', id: parentId, pointer: '/data/relationships/parent/data' } } : {}));
     clients++;
-    for (const le of node.legalEntities ?? []) await create(ctx, registry.get('legal-entity'), input(le, owner(id)));
-    for (const re of node.reportingEntities ?? []) await create(ctx, registry.get('reporting-entity'), input(re, owner(id)));
-    for (const name of node.projects ?? []) await create(ctx, registry.get('project'), input({ name }, owner(id)));
+    for (const le of node.legalEntities ?? []) await make(registry.get('legal-entity'), input(le, owner(id)));
+    for (const re of node.reportingEntities ?? []) await make(registry.get('reporting-entity'), input(re, owner(id)));
+    for (const name of node.projects ?? []) await make(registry.get('project'), input({ name }, owner(id)));
     for (const child of node.children ?? []) await plant(child, id);
   }
   for (const root of DEMO) await plant(root, null);

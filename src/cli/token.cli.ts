@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config/config';
-import { Database } from '../data/database';
-import { deleteToken, insertToken } from '../data/token-store';
+import { Store } from '../data/store';
 
 /**
  * npm run token -- create --role admin|client [--client ID] [--name NAME]
@@ -17,7 +16,7 @@ function option(args: string[], name: string): string | undefined {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  const db = await Database.open(loadConfig().databaseUrl);
+  const db = await Store.open(loadConfig().databaseUrl);
   try {
     if (command === 'create') {
       const role = option(args, 'role');
@@ -25,12 +24,12 @@ async function main(argv: string[]): Promise<number> {
       if (role !== 'admin' && role !== 'client') throw new Error('--role must be admin or client');
       if (role === 'client' && !clientId) throw new Error('--client ID is required for role client');
       if (role === 'admin' && clientId) throw new Error('an admin token cannot belong to a client');
-      const { id, secret } = await insertToken(db, option(args, 'name') ?? `${role} token`, role, clientId);
+      const { id, secret } = await db.insertToken(option(args, 'name') ?? `${role} token`, role, clientId);
       process.stdout.write(`Created ${role} token ${id}. The secret is shown once:\n${secret}\n`);
       return 0;
     }
     if (command === 'revoke' && args[0]) {
-      if (!(await deleteToken(db, args[0]))) throw new Error(`no token with id ${args[0]}`);
+      if (!(await db.deleteToken(args[0]))) throw new Error(`no token with id ${args[0]}`);
       process.stdout.write(`Revoked token ${args[0]}.\n`);
       return 0;
     }

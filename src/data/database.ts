@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { DataSource, EntityManager, Logger, QueryFailedError, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager, Logger, QueryRunner } from 'typeorm';
+import { DatabaseBusyError } from './errors';
 import { dataSourceOptions } from '../../ormconfig';
+import { SETTINGS } from '../resources/settings';
 import { bind, Dialect, Params, postgresDialect, q, sqliteDialect } from './sql';
 
 /**
@@ -14,6 +16,11 @@ import { bind, Dialect, Params, postgresDialect, q, sqliteDialect } from './sql'
 export interface Executor {
   readonly dialect: Dialect;
   query<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+}
+
+/** Inside a write transaction: statements that change rows, answering how many they touched. */
+export interface WriteExecutor extends Executor {
+  run(sql: string, params?: Params): Promise<number>;
 }
 
 class ReadWriteLock {
@@ -119,14 +126,14 @@ export class Database {
    */
   private async loadCursorSecret(): Promise<string> {
     return this.write(async (ex) => {
+      const [table, name, value] = [q(SETTINGS.table), q(SETTINGS.name), q(SETTINGS.value)];
       const insert = new Params();
-      await ex.query(
-        `INSERT INTO ${q('settings')} (${q('name')}, ${q('value')}) VALUES (${insert.add('cursor_secret')}, ${insert.add(randomBytes(32).toString('base64url'))}) ` +
-          `ON CONFLICT (${q('name')}) DO NOTHING`,
+      await ex.run(
+        `INSERT INTO ${table} (${name}, ${value}) VALUES (${insert.add('cursor_secret')}, ${insert.add(randomBytes(32).toString('base64url'))}) ON CONFLICT (${name}) DO NOTHING`,
         insert,
       );
       const read = new Params();
-      const rows = await ex.query<{ value: string }>(`SELECT ${q('value')} FROM ${q('settings')} WHERE ${q('name')} = ${read.add('cursor_secret')}`, read);
+      const rows = await ex.query<{ value: string }>(`SELECT ${value} AS value FROM ${table} WHERE ${name} = ${read.add('cursor_secret')}`, read);
       return rows[0].value;
     });
   }
@@ -135,7 +142,7 @@ export class Database {
     if (this.ds.isInitialized) await this.ds.destroy();
   }
 
-  private executor(manager: EntityManager): Executor {
+  private executor(manager: EntityManager): WriteExecutor {
     const dialect = this.dialect;
     return {
       dialect,
@@ -143,6 +150,13 @@ export class Database {
         const bound = bind(sql, params, dialect);
         const result = await manager.query(bound.sql, bound.values);
         return (Array.isArray(result) ? result : []) as T[];
+      },
+      run: async (sql: string, params?: Params) => {
+        const runner = manager.queryRunner;
+        if (!runner) throw new Error('run() needs a write transaction');
+        const bound = bind(sql, params, dialect);
+        const result = await runner.query(bound.sql, bound.values, true);
+        return result.affected ?? 0;
       },
     };
   }
@@ -162,7 +176,7 @@ export class Database {
    * they allow are serialized with every other writer, in this process and in any other
    * process on the same file (which waits up to the busy timeout).
    */
-  async write<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+  async write<T>(fn: (ex: WriteExecutor) => Promise<T>): Promise<T> {
     const release = await this.lock.acquire(true);
     try {
       if (this.dialect.name !== 'sqlite') {
@@ -251,23 +265,8 @@ function isStartupRace(error: unknown): boolean {
   return isBusy(error) || /already exists|duplicate column|database is locked/i.test(message);
 }
 
-/** The database stayed locked by another writer for longer than the busy timeout. */
-export class DatabaseBusyError extends Error {
-  constructor() {
-    super('database busy');
-  }
-}
-
-function isBusy(error: unknown): boolean {
+export function isBusy(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string } };
   const code = e?.driverError?.code ?? e?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
-}
-
-/** True when a statement failed on a UNIQUE constraint (a race the pre-checks could not see). */
-export function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const e = error as QueryFailedError & { code?: string; driverError?: { code?: string } };
-  const code = e.driverError?.code ?? e.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }

@@ -1,9 +1,9 @@
 import { Fieldsets, IncludeNode } from '../query/ast';
 import { Registry } from '../resources/registry';
-import { RelationshipDef, ResourceDef, ToManyDef, ToOneDef } from '../resources/types';
-import { Scope } from '../scope/scope';
+import { ID_COLUMN, RelationshipDef, ResourceDef, ToManyDef, ToOneDef, VERSION_COLUMN } from '../resources/types';
 import { Executor } from './database';
 import { MEMBER_COUNT, Row, selectByIds, selectMembers } from './query-composer';
+import { ScopeSql } from './scope.sql';
 
 /**
  * Loads what a document shows beyond its primary rows: relationship linkage for every
@@ -54,7 +54,7 @@ export function shownFields(def: ResourceDef, fields: Fieldsets): ReadonlySet<st
 /** Columns to select for rows of `def`: id, version, shown attributes, and foreign keys of to-ones shown or included. */
 export function columnsFor(def: ResourceDef, fields: Fieldsets, includedNames: ReadonlySet<string> = new Set()): string[] {
   const shown = shownFields(def, fields);
-  const columns = new Set(['id', 'version']);
+  const columns = new Set([ID_COLUMN, VERSION_COLUMN]);
   for (const a of def.attributes) if (shown.has(a.name)) columns.add(a.column);
   for (const r of def.relationships) {
     if (r.kind === 'to-one' && (shown.has(r.name) || includedNames.has(r.name))) columns.add(r.column);
@@ -77,7 +77,7 @@ export class GraphLoader {
   constructor(
     private readonly ex: Executor,
     private readonly registry: Registry,
-    private readonly scope: Scope,
+    private readonly scope: ScopeSql,
     private readonly fields: Fieldsets,
     include: readonly IncludeNode[],
     /** Most linkage identifiers per to-many relationship; undefined: all (the flat surface's `projects`). */
@@ -114,7 +114,7 @@ export class GraphLoader {
 
   private async loadToMany(rel: ToManyDef, records: ResourceRecord[], full: boolean): Promise<ResourceRecord[]> {
     const target = this.registry.get(rel.target);
-    const columns = full ? [...new Set([...this.columns(target), rel.inverseColumn])] : ['id', rel.inverseColumn];
+    const columns = full ? [...new Set([...this.columns(target), rel.inverseColumn])] : [ID_COLUMN, rel.inverseColumn];
     const rows = await selectMembers(this.ex, target, rel.inverseColumn, records.map((r) => r.id), columns, this.scope, this.maxLinkage);
     const byOwner = new Map<string, { ids: string[]; total: number }>();
     const reached: ResourceRecord[] = [];
@@ -136,13 +136,13 @@ export class GraphLoader {
   private async loadToOne(rel: ToOneDef, records: ResourceRecord[], full: boolean): Promise<ResourceRecord[]> {
     const target = this.registry.get(rel.target);
     const fk = (r: ResourceRecord): string | null => (r.row[rel.column] as string | null | undefined) ?? null;
-    const mustCheck = !rel.visibleWithSource && this.scope.kind !== 'all';
+    const mustCheck = !rel.visibleWithSource && !this.scope.unlimited;
     if (!full && !mustCheck) {
       for (const r of records) r.linkage.set(rel.name, { kind: 'to-one', id: fk(r) });
       return [];
     }
     const ids = [...new Set(records.map(fk).filter((id): id is string => id !== null))];
-    const rows = await selectByIds(this.ex, target, ids, full ? this.columns(target) : ['id'], this.scope);
+    const rows = await selectByIds(this.ex, target, ids, full ? this.columns(target) : [ID_COLUMN], this.scope);
     const visible = new Set(rows.map((row) => row.id));
     for (const r of records) {
       const id = fk(r);

@@ -1,10 +1,9 @@
 import { FilterNode, PageSpec, SortKey } from '../query/ast';
-import { Registry, relationship } from '../resources/registry';
-import { AttributeDef, ResourceDef, ToOneDef } from '../resources/types';
+import { Registry } from '../resources/registry';
+import { AttributeDef, ID_COLUMN, ResourceDef, ToManyDef, ToOneDef } from '../resources/types';
 import { casefold } from '../resources/values';
-import { Scope } from '../scope/scope';
 import { Executor } from './database';
-import { ancestorsSql, and, descendantsSql, scopePredicate, visibleIdPredicate } from './scope.sql';
+import { and, ScopeSql } from './scope.sql';
 import { col, Dialect, likeLiteral, Params, q } from './sql';
 
 /**
@@ -16,13 +15,18 @@ import { col, Dialect, likeLiteral, Params, q } from './sql';
 export interface SelectRequest {
   readonly def: ResourceDef;
   readonly columns: readonly string[];
-  readonly scope: Scope;
   readonly filters?: readonly FilterNode[];
   readonly sort?: readonly SortKey[];
   readonly page?: PageSpec;
-  /** An extra constraint on the primary alias `t` (the owner of a related collection). */
-  readonly where?: (params: Params) => string;
+  /** Only the members of one owner's to-many relationship (a related collection). */
+  readonly memberOf?: MemberOf;
   readonly count?: boolean;
+}
+
+/** The rows a to-many relationship of one owner holds: those whose inverse foreign key names it. */
+export interface MemberOf {
+  readonly rel: ToManyDef;
+  readonly ownerId: string;
 }
 
 export type Row = Record<string, unknown> & { id: string };
@@ -33,7 +37,7 @@ class Joins {
 
   constructor(
     private readonly registry: Registry,
-    private readonly scope: Scope,
+    private readonly scope: ScopeSql,
     private readonly params: Params,
   ) {}
 
@@ -48,7 +52,7 @@ class Joins {
         next = `j${this.aliases.size + 1}`;
         this.aliases.set(key, next);
         const target = this.registry.get(rel.target);
-        const on = and([`${col(next, 'id')} = ${col(alias, rel.column)}`, scopePredicate(target, next, this.scope, this.params)]);
+        const on = and([`${col(next, ID_COLUMN)} = ${col(alias, rel.column)}`, this.scope.predicate(target, next, this.params)]);
         this.sql.push(`LEFT JOIN ${q(target.table)} ${next} ON ${on}`);
       }
       alias = next;
@@ -95,11 +99,11 @@ function attributeCondition(dialect: Dialect, column: string, attribute: Attribu
   }
 }
 
-function filterCondition(registry: Registry, dialect: Dialect, def: ResourceDef, node: FilterNode, joins: Joins, scope: Scope, params: Params): string {
+function filterCondition(registry: Registry, dialect: Dialect, def: ResourceDef, node: FilterNode, joins: Joins, scope: ScopeSql, params: Params): string {
   if (node.kind === 'relationship') {
     const fk = col('t', node.relationship.column);
     const target = registry.get(node.relationship.target);
-    const hidden = node.relationship.visibleWithSource ? undefined : visibleIdPredicate(target, fk, scope, params);
+    const hidden = node.relationship.visibleWithSource ? undefined : scope.visibleId(target, fk, params);
     const parts: string[] = [];
     const ids = node.ids.filter((id): id is string => id !== null);
     if (ids.length > 0) parts.push(and([dialect.inArray(fk, ids, params), hidden]));
@@ -108,10 +112,9 @@ function filterCondition(registry: Registry, dialect: Dialect, def: ResourceDef,
     return parts.map((p) => `(${p})`).join(' OR ');
   }
   if (node.kind === 'hierarchy') {
-    const parent = relationship(def, def.hierarchy!.parent) as ToOneDef;
-    const related = node.relation === 'descendantOf' ? descendantsSql(def.table, parent.column, node.id, params) : ancestorsSql(def.table, parent.column, node.id, params);
+    const related = node.relation === 'descendantOf' ? scope.hierarchy.descendants(node.id, params) : scope.hierarchy.ancestors(node.id, params);
     // The named client must itself be visible: otherwise it matches nothing, as if it did not exist.
-    return and([`${col('t', 'id')} IN (${related})`, visibleIdPredicate(def, params.add(node.id), scope, params)]);
+    return and([`${col('t', ID_COLUMN)} IN (${related})`, scope.visibleId(def, params.add(node.id), params)]);
   }
   const alias = joins.alias(node.path);
   return attributeCondition(dialect, col(alias, node.attribute.column), node.attribute, alias, node, params);
@@ -155,13 +158,13 @@ export function sortKeyColumn(i: number): string {
   return `__k${i}`;
 }
 
-export async function selectRows(ex: Executor, registry: Registry, req: SelectRequest): Promise<SelectResult> {
+export async function selectRows(ex: Executor, registry: Registry, scope: ScopeSql, req: SelectRequest): Promise<SelectResult> {
   const params = new Params();
-  const joins = new Joins(registry, req.scope, params);
+  const joins = new Joins(registry, scope, params);
   const conditions = [
-    scopePredicate(req.def, 't', req.scope, params),
-    req.where?.(params),
-    ...(req.filters ?? []).map((f) => filterCondition(registry, ex.dialect, req.def, f, joins, req.scope, params)),
+    scope.predicate(req.def, 't', params),
+    req.memberOf ? `${col('t', req.memberOf.rel.inverseColumn)} = ${params.add(req.memberOf.ownerId)}` : undefined,
+    ...(req.filters ?? []).map((f) => filterCondition(registry, ex.dialect, req.def, f, joins, scope, params)),
   ];
   const filterJoins = [...joins.sql];
   const where = and(conditions);
@@ -171,7 +174,7 @@ export async function selectRows(ex: Executor, registry: Registry, req: SelectRe
     descending: key.descending,
     nullable: key.attribute.nullable || key.path.length > 0,
   }));
-  keys.push({ expr: col('t', 'id'), descending: false, nullable: false });
+  keys.push({ expr: col('t', ID_COLUMN), descending: false, nullable: false });
   const page = req.page;
   const backwards = page?.mode === 'keyset' && page.direction === 'before';
   // Reading backwards is reading forwards in the reversed order (ascending NULLS FIRST reverses to descending NULLS LAST).
@@ -208,10 +211,10 @@ export async function selectRows(ex: Executor, registry: Registry, req: SelectRe
 }
 
 /** Rows of `def` with the given ids that the scope can see (batched, one statement). */
-export async function selectByIds(ex: Executor, def: ResourceDef, ids: readonly string[], columns: readonly string[], scope: Scope): Promise<Row[]> {
+export async function selectByIds(ex: Executor, def: ResourceDef, ids: readonly string[], columns: readonly string[], scope: ScopeSql): Promise<Row[]> {
   if (ids.length === 0) return [];
   const params = new Params();
-  const where = and([ex.dialect.inArray(col('t', 'id'), ids, params), scopePredicate(def, 't', scope, params)]);
+  const where = and([ex.dialect.inArray(col('t', ID_COLUMN), ids, params), scope.predicate(def, 't', params)]);
   return ex.query<Row>(`SELECT ${columns.map((c) => col('t', c)).join(', ')} FROM ${q(def.table)} t WHERE ${where}`, params);
 }
 
@@ -225,18 +228,18 @@ export const MEMBER_COUNT = '__count';
  * scope as MEMBER_COUNT (a window over the owner's rows), so a document's size never grows
  * with the size of a relationship.
  */
-export async function selectMembers(ex: Executor, def: ResourceDef, column: string, ownerIds: readonly string[], columns: readonly string[], scope: Scope, limit?: number): Promise<Row[]> {
+export async function selectMembers(ex: Executor, def: ResourceDef, column: string, ownerIds: readonly string[], columns: readonly string[], scope: ScopeSql, limit?: number): Promise<Row[]> {
   if (ownerIds.length === 0) return [];
   const params = new Params();
-  const where = and([ex.dialect.inArray(col('t', column), ownerIds, params), scopePredicate(def, 't', scope, params)]);
+  const where = and([ex.dialect.inArray(col('t', column), ownerIds, params), scope.predicate(def, 't', params)]);
   const selected = columns.map((c) => col('t', c)).join(', ');
   if (limit === undefined) {
-    return ex.query<Row>(`SELECT ${selected} FROM ${q(def.table)} t WHERE ${where} ORDER BY ${col('t', 'id')} ASC`, params);
+    return ex.query<Row>(`SELECT ${selected} FROM ${q(def.table)} t WHERE ${where} ORDER BY ${col('t', ID_COLUMN)} ASC`, params);
   }
   const owner = col('t', column);
   const ranked =
-    `SELECT ${selected}, ROW_NUMBER() OVER (PARTITION BY ${owner} ORDER BY ${col('t', 'id')}) AS __rank, ` +
+    `SELECT ${selected}, ROW_NUMBER() OVER (PARTITION BY ${owner} ORDER BY ${col('t', ID_COLUMN)}) AS __rank, ` +
     `COUNT(*) OVER (PARTITION BY ${owner}) AS ${q(MEMBER_COUNT)} FROM ${q(def.table)} t WHERE ${where}`;
   const outer = [...columns, MEMBER_COUNT].map((c) => `m.${q(c)}`).join(', ');
-  return ex.query<Row>(`SELECT ${outer} FROM (${ranked}) m WHERE m.__rank <= ${params.add(limit)} ORDER BY m.${q('id')} ASC`, params);
+  return ex.query<Row>(`SELECT ${outer} FROM (${ranked}) m WHERE m.__rank <= ${params.add(limit)} ORDER BY m.${q(ID_COLUMN)} ASC`, params);
 }

@@ -1,56 +1,112 @@
-import { ResourceDef } from '../resources/types';
+import { Hierarchy, Registry } from '../resources/registry';
+import { ID_COLUMN, ResourceDef } from '../resources/types';
 import { Scope } from '../scope/scope';
 import { col, Params, q } from './sql';
 
 /**
- * The tenant scope as SQL. A client-role token (or a narrowed host) sees the subtree below one
- * client; the subtree is found with a recursive CTE, portable to SQLite and PostgreSQL and
- * always right after any reparenting, since nothing derived has to be kept up to date.
+ * The tenant scope as SQL, derived from the registry's hierarchy (the client forest). A
+ * client-role token (or a narrowed host) sees the subtree below one client; the subtree is found
+ * with a recursive CTE, portable to SQLite and PostgreSQL and always right after any
+ * reparenting, since nothing derived has to be kept up to date.
  */
-export function subtreeSql(rootId: string, params: Params): string {
-  return (
-    `WITH RECURSIVE subtree(id) AS (SELECT c0.${q('id')} FROM ${q('clients')} c0 WHERE c0.${q('id')} = ${params.add(rootId)} ` +
-    `UNION ALL SELECT cn.${q('id')} FROM ${q('clients')} cn JOIN subtree s ON cn.${q('parent_id')} = s.id) SELECT id FROM subtree`
-  );
+export class HierarchySql {
+  private readonly table: string;
+  private readonly parent: string;
+
+  constructor(readonly hierarchy: Hierarchy) {
+    this.table = q(hierarchy.def.table);
+    this.parent = q(hierarchy.parent.column);
+  }
+
+  /** Ids of `rootId` and every row below it. */
+  subtree(rootId: string, params: Params): string {
+    const id = q(ID_COLUMN);
+    return (
+      `WITH RECURSIVE subtree(id) AS (SELECT c0.${id} FROM ${this.table} c0 WHERE c0.${id} = ${params.add(rootId)} ` +
+      `UNION ALL SELECT cn.${id} FROM ${this.table} cn JOIN subtree s ON cn.${this.parent} = s.id) SELECT id FROM subtree`
+    );
+  }
+
+  /** Ids strictly below `id` (any depth). */
+  descendants(id: string, params: Params): string {
+    const pk = q(ID_COLUMN);
+    return (
+      `WITH RECURSIVE below(id) AS (SELECT d0.${pk} FROM ${this.table} d0 WHERE d0.${this.parent} = ${params.add(id)} ` +
+      `UNION ALL SELECT dn.${pk} FROM ${this.table} dn JOIN below b ON dn.${this.parent} = b.id) SELECT id FROM below`
+    );
+  }
+
+  /**
+   * The chain from the row that `start` selects (a condition on alias a0) upwards: columns `id`
+   * and `depth` (0 for the starting row, 1 for its parent, ...).
+   */
+  chain(start: string): string {
+    const pk = q(ID_COLUMN);
+    return (
+      `WITH RECURSIVE above(id, parent_id, depth) AS (SELECT a0.${pk}, a0.${this.parent}, 0 FROM ${this.table} a0 WHERE ${start} ` +
+      `UNION ALL SELECT an.${pk}, an.${this.parent}, a.depth + 1 FROM ${this.table} an JOIN above a ON an.${pk} = a.parent_id) `
+    );
+  }
+
+  /** Ids strictly above `id` (its parent, grandparent, ...). */
+  ancestors(id: string, params: Params): string {
+    return `${this.chain(`a0.${q(ID_COLUMN)} = ${params.add(id)}`)}SELECT id FROM above WHERE depth > 0`;
+  }
 }
 
-/**
- * Predicate limiting rows of `def` under `alias` to the scope, or undefined for everything.
- * Admin-only rows are limited like owned ones: only admins reach them (operations/access.ts
- * refuses every other role first), and a narrowed admin sees those of clients in the subtree
- * (a row that belongs to no client, NULL, never matches).
- */
-export function scopePredicate(def: ResourceDef, alias: string, scope: Scope, params: Params): string | undefined {
-  if (scope.kind === 'all') return undefined;
-  const column = def.scope.kind === 'client-self' ? 'id' : def.scope.column;
-  return `${col(alias, column)} IN (${subtreeSql(scope.rootId, params)})`;
+/** The scope of one caller over the registry's types, as predicates. */
+export class ScopeSql {
+  constructor(
+    readonly scope: Scope,
+    readonly hierarchy: HierarchySql,
+    /** Whether the caller is an admin: rows of admin-only types exist for no one else. */
+    private readonly admin: boolean,
+  ) {}
+
+  static of(registry: Registry, scope: Scope, admin: boolean): ScopeSql {
+    return new ScopeSql(scope, hierarchySql(registry), admin);
+  }
+
+  /** Every row of every type is visible: no predicate needed anywhere. */
+  get unlimited(): boolean {
+    return this.scope.kind === 'all' && this.admin;
+  }
+
+  /** The column of `def` naming the client whose subtree decides a row's visibility. */
+  static ownerColumn(def: ResourceDef): string {
+    return def.scope.kind === 'client-self' ? ID_COLUMN : def.scope.column;
+  }
+
+  /**
+   * Predicate limiting rows of `def` under `alias` to the scope, or undefined for everything.
+   * Admin-only rows exist for admins only (operations/access.ts answers 403 to every other role
+   * first), and a narrowed admin sees those of clients in the subtree (a row that belongs to no
+   * client, NULL, never matches).
+   */
+  predicate(def: ResourceDef, alias: string, params: Params): string | undefined {
+    if (def.scope.kind === 'admin-only' && !this.admin) return '1 = 0';
+    if (this.scope.kind === 'all') return undefined;
+    return `${col(alias, ScopeSql.ownerColumn(def))} IN (${this.hierarchy.subtree(this.scope.rootId, params)})`;
+  }
+
+  /** Predicate that an id expression names a row of `target` the scope can see. */
+  visibleId(target: ResourceDef, idExpr: string, params: Params): string | undefined {
+    if (this.scope.kind === 'all' && (this.admin || target.scope.kind !== 'admin-only')) return undefined;
+    if (target.scope.kind === 'client-self' && this.scope.kind === 'subtree') return `${idExpr} IN (${this.hierarchy.subtree(this.scope.rootId, params)})`;
+    return `${idExpr} IN (SELECT v.${q(ID_COLUMN)} FROM ${q(target.table)} v WHERE ${this.predicate(target, 'v', params)})`;
+  }
 }
 
-/** Predicate that an id expression names a row of `target` the scope can see. */
-export function visibleIdPredicate(target: ResourceDef, idExpr: string, scope: Scope, params: Params): string | undefined {
-  if (scope.kind === 'all') return undefined;
-  if (target.scope.kind === 'client-self') return `${idExpr} IN (${subtreeSql(scope.rootId, params)})`;
-  return `${idExpr} IN (SELECT v.${q('id')} FROM ${q(target.table)} v WHERE ${scopePredicate(target, 'v', scope, params)})`;
+const hierarchies = new WeakMap<Registry, HierarchySql>();
+
+/** The hierarchy's SQL for a registry (made once per registry). */
+export function hierarchySql(registry: Registry): HierarchySql {
+  let made = hierarchies.get(registry);
+  if (!made) hierarchies.set(registry, (made = new HierarchySql(registry.hierarchy)));
+  return made;
 }
 
 export function and(parts: (string | undefined)[]): string {
   const present = parts.filter((p): p is string => p !== undefined && p !== '');
   return present.length === 0 ? '1 = 1' : present.map((p) => `(${p})`).join(' AND ');
-}
-
-/** Ids strictly below `id` in the hierarchy of `table` (any depth). */
-export function descendantsSql(table: string, parentColumn: string, id: string, params: Params): string {
-  return (
-    `WITH RECURSIVE below(id) AS (SELECT d0.${q('id')} FROM ${q(table)} d0 WHERE d0.${q(parentColumn)} = ${params.add(id)} ` +
-    `UNION ALL SELECT dn.${q('id')} FROM ${q(table)} dn JOIN below b ON dn.${q(parentColumn)} = b.id) SELECT id FROM below`
-  );
-}
-
-/** Ids strictly above `id` in the hierarchy of `table` (its parent, grandparent, ...). */
-export function ancestorsSql(table: string, parentColumn: string, id: string, params: Params): string {
-  return (
-    `WITH RECURSIVE above(id, parent_id) AS (SELECT a0.${q('id')}, a0.${q(parentColumn)} FROM ${q(table)} a0 WHERE a0.${q('id')} = ${params.add(id)} ` +
-    `UNION ALL SELECT an.${q('id')}, an.${q(parentColumn)} FROM ${q(table)} an JOIN above a ON an.${q('id')} = a.parent_id) ` +
-    `SELECT id FROM above WHERE id <> ${params.add(id)}`
-  );
 }

@@ -1,10 +1,25 @@
 import { hashToken, newTokenSecret } from '../auth/tokens';
+import { attribute, registry, relationship } from '../resources/registry';
+import { SETTINGS } from '../resources/settings';
+import { CREATED_AT_COLUMN, ID_COLUMN, ToOneDef, UPDATED_AT_COLUMN, VERSION_COLUMN } from '../resources/types';
 import { Principal } from '../scope/scope';
-import { Database, Executor } from './database';
+import { Database, WriteExecutor } from './database';
 import { newObjectId, nowIso } from './object-id';
-import { deleteRow, insertRow } from './writer';
-import { registry } from '../resources/registry';
+import { ScopeSql } from './scope.sql';
 import { Params, q } from './sql';
+import { deleteRow, insertRow } from './writer';
+
+/** The api-token type's table and columns, from its declaration. */
+const TOKEN = registry.get('api-token');
+const TOKENS = q(TOKEN.table);
+const HASH = q(TOKEN.revocation!.column);
+const ROLE = q(attribute(TOKEN, 'role')!.column);
+const LAST_USED = q(attribute(TOKEN, 'lastUsedAt')!.column);
+const CLIENT = (relationship(TOKEN, 'client') as ToOneDef).column;
+const REVOKED = { table: q(TOKEN.revocation!.table), at: q(TOKEN.revocation!.atColumn) };
+const ID = q(ID_COLUMN);
+/** The token CLI and the bootstrap act for the service itself: their writes see everything. */
+const UNLIMITED = ScopeSql.of(registry, { kind: 'all' }, true);
 
 /**
  * Token lookups for authentication and the token CLI. Every request reads the token row afresh
@@ -16,7 +31,7 @@ export async function principalForSecret(db: Database, secret: string): Promise<
   const params = new Params();
   const rows = await db.read((ex) =>
     ex.query<{ id: string; role: 'admin' | 'client'; client_id: string | null; last_used_at: string | null }>(
-      `SELECT ${q('id')}, ${q('role')}, ${q('client_id')}, ${q('last_used_at')} FROM ${q('api_tokens')} WHERE ${q('token_hash')} = ${params.add(hashToken(secret))}`,
+      `SELECT ${ID} AS id, ${ROLE} AS role, ${q(CLIENT)} AS client_id, ${LAST_USED} AS last_used_at FROM ${TOKENS} WHERE ${HASH} = ${params.add(hashToken(secret))}`,
       params,
     ),
   );
@@ -28,8 +43,8 @@ export async function principalForSecret(db: Database, secret: string): Promise<
     const cutoff = new Date(now - TOUCH_INTERVAL_MS).toISOString();
     await db.write((ex) =>
       ex.query(
-        `UPDATE ${q('api_tokens')} SET ${q('last_used_at')} = ${p.add(new Date(now).toISOString())} ` +
-          `WHERE ${q('id')} = ${p.add(row.id)} AND (${q('last_used_at')} IS NULL OR ${q('last_used_at')} <= ${p.add(cutoff)})`,
+        `UPDATE ${TOKENS} SET ${LAST_USED} = ${p.add(new Date(now).toISOString())} ` +
+          `WHERE ${ID} = ${p.add(row.id)} AND (${LAST_USED} IS NULL OR ${LAST_USED} <= ${p.add(cutoff)})`,
         p,
       ),
     );
@@ -41,18 +56,27 @@ export async function insertToken(db: Database, name: string, role: 'admin' | 'c
   return db.write(async (ex) => {
     if (clientId !== null) {
       const p = new Params();
-      const found = await ex.query(`SELECT 1 AS one FROM ${q('clients')} WHERE ${q('id')} = ${p.add(clientId)}`, p);
+      const found = await ex.query(`SELECT 1 AS one FROM ${q(registry.hierarchy.def.table)} WHERE ${ID} = ${p.add(clientId)}`, p);
       if (found.length === 0) throw new Error(`No client with id ${clientId}`);
     }
     return insertTokenRow(ex, name, role, clientId, secret, false);
   });
 }
 
-async function insertTokenRow(ex: Executor, name: string, role: 'admin' | 'client', clientId: string | null, secret: string, ifAbsent: boolean): Promise<{ id: string; secret: string }> {
+async function insertTokenRow(ex: WriteExecutor, name: string, role: 'admin' | 'client', clientId: string | null, secret: string, ifAbsent: boolean): Promise<{ id: string; secret: string }> {
   const id = newObjectId();
   const now = nowIso();
-  const values = { id, name, role, client_id: clientId, token_hash: hashToken(secret), version: 1, created_at: now, updated_at: now };
-  await insertRow(ex, registry.get('api-token'), values, ifAbsent ? 'token_hash' : undefined);
+  const values = {
+    [ID_COLUMN]: id,
+    [attribute(TOKEN, 'name')!.column]: name,
+    [attribute(TOKEN, 'role')!.column]: role,
+    [CLIENT]: clientId,
+    [TOKEN.revocation!.column]: hashToken(secret),
+    [VERSION_COLUMN]: 1,
+    [CREATED_AT_COLUMN]: now,
+    [UPDATED_AT_COLUMN]: now,
+  };
+  await insertRow(ex, TOKEN, values, ifAbsent ? TOKEN.revocation!.column : undefined);
   return { id, secret };
 }
 
@@ -69,16 +93,16 @@ export async function ensureAdminToken(db: Database, secret: string): Promise<'o
   const hash = hashToken(secret);
   return db.write(async (ex) => {
     const r = new Params();
-    const revoked = await ex.query(`SELECT 1 AS one FROM ${q('revoked_tokens')} WHERE ${q('token_hash')} = ${r.add(hash)}`, r);
+    const revoked = await ex.query(`SELECT 1 AS one FROM ${REVOKED.table} WHERE ${HASH} = ${r.add(hash)}`, r);
     if (revoked.length > 0) return 'revoked';
     const s = new Params();
-    const [previous] = await ex.query<{ value: string }>(`SELECT ${q('value')} FROM ${q('settings')} WHERE ${q('name')} = ${s.add(ADMIN_TOKEN_SETTING)}`, s);
+    const [previous] = await ex.query<{ value: string }>(`SELECT ${q(SETTINGS.value)} AS value FROM ${q(SETTINGS.table)} WHERE ${q(SETTINGS.name)} = ${s.add(ADMIN_TOKEN_SETTING)}`, s);
     if (previous && previous.value !== hash) await revokeHash(ex, previous.value);
     await insertTokenRow(ex, 'ADMIN_TOKEN', 'admin', null, secret, true);
     const u = new Params();
     await ex.query(
-      `INSERT INTO ${q('settings')} (${q('name')}, ${q('value')}) VALUES (${u.add(ADMIN_TOKEN_SETTING)}, ${u.add(hash)}) ` +
-        `ON CONFLICT (${q('name')}) DO UPDATE SET ${q('value')} = excluded.${q('value')}`,
+      `INSERT INTO ${q(SETTINGS.table)} (${q(SETTINGS.name)}, ${q(SETTINGS.value)}) VALUES (${u.add(ADMIN_TOKEN_SETTING)}, ${u.add(hash)}) ` +
+        `ON CONFLICT (${q(SETTINGS.name)}) DO UPDATE SET ${q(SETTINGS.value)} = excluded.${q(SETTINGS.value)}`,
       u,
     );
     return 'ok';
@@ -86,13 +110,13 @@ export async function ensureAdminToken(db: Database, secret: string): Promise<'o
 }
 
 /** Revokes the token with this hash, if any, and remembers the hash either way. */
-async function revokeHash(ex: Executor, hash: string): Promise<void> {
+async function revokeHash(ex: WriteExecutor, hash: string): Promise<void> {
   const p = new Params();
-  const [row] = await ex.query<{ id: string }>(`SELECT ${q('id')} FROM ${q('api_tokens')} WHERE ${q('token_hash')} = ${p.add(hash)}`, p);
-  if (row) return deleteRow(ex, registry.get('api-token'), row.id);
+  const [row] = await ex.query<{ id: string }>(`SELECT ${ID} AS id FROM ${TOKENS} WHERE ${HASH} = ${p.add(hash)}`, p);
+  if (row) return deleteRow(ex, UNLIMITED, TOKEN, row.id);
   const k = new Params();
-  await ex.query(
-    `INSERT INTO ${q('revoked_tokens')} (${q('token_hash')}, ${q('revoked_at')}) VALUES (${k.add(hash)}, ${k.add(nowIso())}) ON CONFLICT (${q('token_hash')}) DO NOTHING`,
+  await ex.run(
+    `INSERT INTO ${REVOKED.table} (${HASH}, ${REVOKED.at}) VALUES (${k.add(hash)}, ${k.add(nowIso())}) ON CONFLICT (${HASH}) DO NOTHING`,
     k,
   );
 }
@@ -105,7 +129,7 @@ async function revokeHash(ex: Executor, hash: string): Promise<void> {
 export async function ensureFirstAdminToken(db: Database): Promise<string | undefined> {
   return db.write(async (ex) => {
     if (ex.dialect.name === 'postgres') await ex.query('SELECT pg_advisory_xact_lock(7242002)');
-    const rows = await ex.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${q('api_tokens')} WHERE ${q('role')} = 'admin'`);
+    const rows = await ex.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${TOKENS} WHERE ${ROLE} = 'admin'`);
     if (Number(rows[0]?.n ?? 0) > 0) return undefined;
     return (await insertTokenRow(ex, 'first admin token', 'admin', null, newTokenSecret(), false)).secret;
   });
@@ -115,9 +139,9 @@ export async function ensureFirstAdminToken(db: Database): Promise<string | unde
 export async function deleteToken(db: Database, id: string): Promise<boolean> {
   return db.write(async (ex) => {
     const p = new Params();
-    const found = await ex.query(`SELECT 1 AS one FROM ${q('api_tokens')} WHERE ${q('id')} = ${p.add(id)}`, p);
+    const found = await ex.query(`SELECT 1 AS one FROM ${TOKENS} WHERE ${ID} = ${p.add(id)}`, p);
     if (found.length === 0) return false;
-    await deleteRow(ex, registry.get('api-token'), id);
+    await deleteRow(ex, UNLIMITED, TOKEN, id);
     return true;
   });
 }

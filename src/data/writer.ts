@@ -1,95 +1,81 @@
-import { ResourceDef, ToManyDef } from '../resources/types';
-import { Executor } from './database';
-import { and } from './scope.sql';
+import { NotFoundError } from '../errors/api-error';
+import { ID_COLUMN, ResourceDef, ToManyDef, UPDATED_AT_COLUMN, VERSION_COLUMN } from '../resources/types';
+import { WriteExecutor } from './database';
 import { nowIso } from './object-id';
+import { and, ScopeSql } from './scope.sql';
 import { col, Params, q } from './sql';
 
 /**
- * Statements that change data. They run inside `Database.write` (one transaction); the
- * operations layer decides what is allowed before calling them.
+ * Statements that change data, each carrying the caller's scope: an UPDATE or DELETE matches
+ * only rows the caller can see and checks how many it touched, so a write can never reach a
+ * row outside the scope even if a check before it were missing. They run inside one write
+ * transaction (Session.write); the operations decide what is allowed before calling them.
  */
 
 /** Inserts one row; with `unlessTaken`, a row whose value in that unique column exists already is left alone. */
-export async function insertRow(ex: Executor, def: ResourceDef, values: Record<string, unknown>, unlessTaken?: string): Promise<void> {
+export async function insertRow(ex: WriteExecutor, def: ResourceDef, values: Record<string, unknown>, unlessTaken?: string): Promise<void> {
   const params = new Params();
   const columns = Object.keys(values);
-  await ex.query(
+  await ex.run(
     `INSERT INTO ${q(def.table)} (${columns.map(q).join(', ')}) VALUES (${columns.map((c) => params.add(values[c])).join(', ')})` +
       (unlessTaken ? ` ON CONFLICT (${q(unlessTaken)}) DO NOTHING` : ''),
     params,
   );
 }
 
-/** Sets columns, bumps the version and updatedAt. */
-export async function updateRow(ex: Executor, def: ResourceDef, id: string, values: Record<string, unknown>, now: string): Promise<void> {
-  const params = new Params();
-  const sets = Object.keys(values).map((c) => `${q(c)} = ${params.add(values[c])}`);
-  sets.push(`${q('version')} = ${q('version')} + 1`, `${q('updated_at')} = ${params.add(now)}`);
-  await ex.query(`UPDATE ${q(def.table)} SET ${sets.join(', ')} WHERE ${q('id')} = ${params.add(id)}`, params);
+/** Throws unless a statement touched exactly the rows it was meant to: the others are outside the scope. */
+function expectTouched(def: ResourceDef, touched: number, expected: number, ids: readonly string[]): void {
+  if (touched !== expected) throw new NotFoundError(`No ${def.type} with id "${ids.join('", "')}" exists.`);
 }
 
-/** Deletes one row; for a type with a revocation record (api-token), its hash is kept first. */
-export async function deleteRow(ex: Executor, def: ResourceDef, id: string): Promise<void> {
+/** `WHERE` of a statement on rows of `def` (alias t) limited to `ids` and the scope. */
+function scopedIds(ex: WriteExecutor, scope: ScopeSql, def: ResourceDef, ids: readonly string[], params: Params): string {
+  const match = ids.length === 1 ? `${col('t', ID_COLUMN)} = ${params.add(ids[0])}` : ex.dialect.inArray(col('t', ID_COLUMN), ids, params);
+  return and([match, scope.predicate(def, 't', params)]);
+}
+
+/** Sets columns of one visible row, bumps its version and updatedAt. */
+export async function updateRow(ex: WriteExecutor, scope: ScopeSql, def: ResourceDef, id: string, values: Record<string, unknown>, now: string): Promise<void> {
+  const params = new Params();
+  const sets = Object.keys(values).map((c) => `${q(c)} = ${params.add(values[c])}`);
+  sets.push(`${q(VERSION_COLUMN)} = ${q(VERSION_COLUMN)} + 1`, `${q(UPDATED_AT_COLUMN)} = ${params.add(now)}`);
+  const touched = await ex.run(`UPDATE ${q(def.table)} AS t SET ${sets.join(', ')} WHERE ${scopedIds(ex, scope, def, [id], params)}`, params);
+  expectTouched(def, touched, 1, [id]);
+}
+
+/** Deletes one visible row; for a type with a revocation record (api-token), its hash is kept first. */
+export async function deleteRow(ex: WriteExecutor, scope: ScopeSql, def: ResourceDef, id: string): Promise<void> {
   if (def.revocation) {
-    const { table, column } = def.revocation;
+    const { table, column, atColumn } = def.revocation;
     const keep = new Params();
-    await ex.query(
-      `INSERT INTO ${q(table)} (${q(column)}, ${q('revoked_at')}) SELECT t.${q(column)}, ${keep.add(nowIso())} FROM ${q(def.table)} t ` +
-        `WHERE t.${q('id')} = ${keep.add(id)} ON CONFLICT (${q(column)}) DO NOTHING`,
+    await ex.run(
+      `INSERT INTO ${q(table)} (${q(column)}, ${q(atColumn)}) SELECT t.${q(column)}, ${keep.add(nowIso())} FROM ${q(def.table)} t ` +
+        `WHERE ${scopedIds(ex, scope, def, [id], keep)} ON CONFLICT (${q(column)}) DO NOTHING`,
       keep,
     );
   }
   const params = new Params();
-  await ex.query(`DELETE FROM ${q(def.table)} WHERE ${q('id')} = ${params.add(id)}`, params);
+  const touched = await ex.run(`DELETE FROM ${q(def.table)} AS t WHERE ${scopedIds(ex, scope, def, [id], params)}`, params);
+  expectTouched(def, touched, 1, [id]);
 }
 
-/** Points the members' foreign key at `ownerId` (or null), bumping their versions. */
-export async function setForeignKey(ex: Executor, target: ResourceDef, rel: ToManyDef, memberIds: readonly string[], ownerId: string | null, now: string): Promise<void> {
-  if (memberIds.length === 0) return;
+/** Points the visible members' foreign key at `ownerId` (or null), bumping their versions. */
+export async function setForeignKey(ex: WriteExecutor, scope: ScopeSql, target: ResourceDef, rel: ToManyDef, memberIds: readonly string[], ownerId: string | null, now: string): Promise<void> {
+  const ids = [...new Set(memberIds)];
+  if (ids.length === 0) return;
   const params = new Params();
-  await ex.query(
-    `UPDATE ${q(target.table)} SET ${q(rel.inverseColumn)} = ${params.add(ownerId)}, ${q('version')} = ${q('version')} + 1, ` +
-      `${q('updated_at')} = ${params.add(now)} WHERE ${ex.dialect.inArray(q('id'), memberIds, params)}`,
+  const touched = await ex.run(
+    `UPDATE ${q(target.table)} AS t SET ${q(rel.inverseColumn)} = ${params.add(ownerId)}, ${q(VERSION_COLUMN)} = ${q(VERSION_COLUMN)} + 1, ` +
+      `${q(UPDATED_AT_COLUMN)} = ${params.add(now)} WHERE ${scopedIds(ex, scope, target, ids, params)}`,
     params,
   );
+  expectTouched(target, touched, ids.length, ids);
 }
 
-/** Current members of a to-many relationship (unscoped: writes are checked against the whole truth). */
-export async function memberIds(ex: Executor, target: ResourceDef, rel: ToManyDef, ownerId: string): Promise<string[]> {
+/** Current members of a to-many relationship of a visible owner, in id order (all visible: an owner's subtree holds them). */
+export async function memberIds(ex: WriteExecutor, scope: ScopeSql, target: ResourceDef, rel: ToManyDef, ownerId: string): Promise<string[]> {
   const params = new Params();
-  const rows = await ex.query<{ id: string }>(`SELECT ${q('id')} FROM ${q(target.table)} WHERE ${q(rel.inverseColumn)} = ${params.add(ownerId)} ORDER BY ${q('id')}`, params);
+  const where = and([`${col('t', rel.inverseColumn)} = ${params.add(ownerId)}`, scope.predicate(target, 't', params)]);
+  const rows = await ex.query<{ id: string }>(`SELECT t.${q(ID_COLUMN)} AS id FROM ${q(target.table)} t WHERE ${where} ORDER BY t.${q(ID_COLUMN)}`, params);
   return rows.map((r) => r.id);
-}
-
-/** The chain of ancestors above a client, nearest first. */
-export async function ancestorIds(ex: Executor, clientId: string): Promise<string[]> {
-  const params = new Params();
-  const rows = await ex.query<{ id: string }>(
-    `WITH RECURSIVE up(id, parent_id, depth) AS (` +
-      `SELECT c.${q('id')}, c.${q('parent_id')}, 0 FROM ${q('clients')} c WHERE c.${q('id')} = ${params.add(clientId)} ` +
-      `UNION ALL SELECT p.${q('id')}, p.${q('parent_id')}, up.depth + 1 FROM ${q('clients')} p JOIN up ON p.${q('id')} = up.parent_id) ` +
-      `SELECT id FROM up WHERE depth > 0 ORDER BY depth`,
-    params,
-  );
-  return rows.map((r) => r.id);
-}
-
-/** Number of rows in each blocking relationship that stop a delete. */
-export async function countBlockers(ex: Executor, def: ResourceDef, id: string): Promise<{ name: string; count: number }[]> {
-  if (def.deleteBlockers.length === 0) return [];
-  const params = new Params();
-  const parts = def.deleteBlockers.map(
-    (b) => `SELECT ${params.add(b.name)} AS name, COUNT(*) AS n FROM ${q(b.table)} WHERE ${q(b.column)} = ${params.add(id)}`,
-  );
-  const rows = await ex.query<{ name: string; n: number | string }>(parts.join(' UNION ALL '), params);
-  const counts = new Map(rows.map((r) => [r.name, Number(r.n)]));
-  return def.deleteBlockers.map((b) => ({ name: b.name, count: counts.get(b.name) ?? 0 })).filter((b) => b.count > 0);
-}
-
-/** Whether another row of `def` already holds `value` in `column`. */
-export async function valueTaken(ex: Executor, def: ResourceDef, column: string, value: unknown, exceptId: string | undefined): Promise<boolean> {
-  const params = new Params();
-  const where = and([`${col('t', column)} = ${params.add(value)}`, exceptId ? `${col('t', 'id')} <> ${params.add(exceptId)}` : undefined]);
-  const rows = await ex.query(`SELECT 1 AS one FROM ${q(def.table)} t WHERE ${where} LIMIT 1`, params);
-  return rows.length > 0;
 }

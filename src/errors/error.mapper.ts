@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DatabaseBusyError } from '../data/database';
+import { DatabaseBusyError } from '../data/errors';
 import { ApiError, ErrorObject, InternalError, InvalidDocumentError, PayloadTooLargeError, ServiceUnavailableError } from './api-error';
 
 /**

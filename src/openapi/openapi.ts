@@ -547,7 +547,7 @@ function typePaths(def: ResourceDef, registry: Registry): Record<string, Obj> {
         operationId: `delete${T}`,
         tags: [tag],
         summary: `Delete a ${def.type}`,
-        description: def.deleteBlockers.length > 0 ? `Refused with 409 while it has ${def.deleteBlockers.map((b) => b.name).join(', ')} (one error each, meta.relationship and meta.count).` : undefined,
+        description: registry.deleteBlockers(def).length > 0 ? `Refused with 409 while it has ${registry.deleteBlockers(def).map((b) => b.name).join(', ')} (one error each, meta.relationship and meta.count).` : undefined,
         parameters: [param('If-Match')],
         responses: { '204': { description: 'Deleted.' }, ...errorResponses('jsonapi', [...WRITE_ERRORS, 412].sort()) },
       },

@@ -16,6 +16,13 @@ export function assertMayUse(request: RequestScope, def: ResourceDef): void {
   }
 }
 
+/** Only admin tokens change data; a client token may read its subtree. */
+export function assertMayWrite(request: RequestScope, def: ResourceDef): void {
+  if (request.principal.role !== 'admin') {
+    throw new ForbiddenError(`A client token may read but not change ${def.type} resources.`);
+  }
+}
+
 /**
  * Under a narrowed host, a new row of an admin-only type must belong to a client (which must then
  * be inside the subtree, or it is not visible: 404): one that belongs to no client, an admin-role

@@ -1,16 +1,16 @@
-import { Executor } from '../data/database';
+import { ScopedWriter } from '../data/session';
 import { ApiError, ErrorList } from '../errors/api-error';
 import { OperationContext } from './context';
 
 /**
  * Atomic operations (SPEC §5): every step runs in ONE write transaction through the same
- * operation functions as the single-resource endpoints (createIn, updateIn, removeIn,
- * changeMembersIn), so validation and scope cannot drift. The first error rolls everything
+ * use cases as the single-resource endpoints (create, update, remove, changeMembers, on the
+ * same scoped writer), so validation and scope cannot drift. The first error rolls everything
  * back; its pointer is moved under `/atomic:operations/N`.
  */
 export interface AtomicStep<R> {
   /** Runs the operation; `lids` maps local ids of resources created by earlier steps. */
-  run(ex: Executor, lids: Map<string, string>): Promise<R | undefined>;
+  run(w: ScopedWriter, lids: Map<string, string>): Promise<R | undefined>;
 }
 
 export function prefixPointer(error: ApiError, index: number): ApiError {
@@ -25,12 +25,12 @@ export function prefixPointer(error: ApiError, index: number): ApiError {
 }
 
 export async function runAtomic<R>(ctx: OperationContext, steps: AtomicStep<R>[]): Promise<(R | undefined)[]> {
-  return ctx.db.write(async (ex) => {
+  return ctx.session.write(async (w) => {
     const lids = new Map<string, string>();
     const results: (R | undefined)[] = [];
     for (let i = 0; i < steps.length; i++) {
       try {
-        results.push(await steps[i].run(ex, lids));
+        results.push(await steps[i].run(w, lids));
       } catch (e) {
         if (e instanceof ApiError) throw prefixPointer(e, i);
         throw e;

@@ -1,12 +1,13 @@
 import { ApiError } from '../errors/api-error';
-import { Database } from '../data/database';
+import { Session } from '../data/session';
 import { Registry } from '../resources/registry';
 import { RequestScope } from '../scope/scope';
 
-/** Everything an operation needs: the database, the registry, and who is asking. */
+/** Everything an operation needs: the caller's session (its only way to the data), the registry, and who is asking. */
 export interface OperationContext {
-  readonly db: Database;
+  readonly session: Session;
   readonly registry: Registry;
+  /** The session's caller: role and narrowing decide what the operation allows. */
   readonly request: RequestScope;
   /**
    * Most linkage identifiers a to-many relationship shows in a document (JSON:API: bounded,
@@ -14,6 +15,10 @@ export interface OperationContext {
    * (the flat surface's `projects`, whose PATCH replaces the whole set).
    */
   readonly maxLinkage: number | 'all';
+}
+
+export function operationContext(session: Session, maxLinkage: number | 'all'): OperationContext {
+  return { session, registry: session.registry, request: session.caller, maxLinkage };
 }
 
 /** A resource identifier from a request body, with where it was in that body. */

@@ -1,12 +1,10 @@
-import { Executor } from '../data/database';
-import { Graph, GraphLoader, ResourceRecord } from '../data/graph-loader';
-import { Row, selectByIds, selectRows } from '../data/query-composer';
-import { col, Params } from '../data/sql';
+import { Graph, ResourceRecord } from '../data/graph-loader';
+import { MemberOf, Row, ScopedReader } from '../data/session';
 import { NotFoundError } from '../errors/api-error';
 import { isObjectId } from '../data/object-id';
 import { QuerySpec } from '../query/ast';
 import { relationship } from '../resources/registry';
-import { RelationshipDef, ResourceDef } from '../resources/types';
+import { ID_COLUMN, RelationshipDef, ResourceDef } from '../resources/types';
 import { OperationContext } from './context';
 import { assertMayUse } from './access';
 
@@ -54,23 +52,26 @@ function notFound(def: ResourceDef, id: string): NotFoundError {
 }
 
 /** Loads one row of `def` the caller can see, or throws 404. */
-export async function loadVisible(ex: Executor, ctx: OperationContext, def: ResourceDef, id: string, columns: readonly string[]): Promise<Row> {
+export async function loadVisible(r: ScopedReader, def: ResourceDef, id: string, columns: readonly string[]): Promise<Row> {
   if (!isObjectId(id)) throw notFound(def, id);
-  const [row] = await selectByIds(ex, def, [id], columns, ctx.request.scope);
+  const [row] = await r.byIds(def, [id], columns);
   if (!row) throw notFound(def, id);
   return row;
 }
 
-async function collection(ex: Executor, ctx: OperationContext, spec: QuerySpec, where?: (p: Params) => string): Promise<CollectionResult> {
-  const loader = new GraphLoader(ex, ctx.registry, ctx.request.scope, spec.fields, spec.include, ctx.maxLinkage === 'all' ? undefined : ctx.maxLinkage);
-  const { rows, total, more } = await selectRows(ex, ctx.registry, {
+function loaderFor(r: ScopedReader, ctx: OperationContext, spec: QuerySpec) {
+  return r.loader(spec.fields, spec.include, ctx.maxLinkage === 'all' ? undefined : ctx.maxLinkage);
+}
+
+async function collection(r: ScopedReader, ctx: OperationContext, spec: QuerySpec, memberOf?: MemberOf): Promise<CollectionResult> {
+  const loader = loaderFor(r, ctx, spec);
+  const { rows, total, more } = await r.select({
     def: spec.type,
     columns: loader.columns(spec.type),
-    scope: ctx.request.scope,
     filters: spec.filters,
     sort: spec.sort,
     page: spec.page,
-    where,
+    memberOf,
     count: true,
   });
   const records = rows.map((row) => loader.graph.add(spec.type, row));
@@ -80,21 +81,26 @@ async function collection(ex: Executor, ctx: OperationContext, spec: QuerySpec, 
 
 export function list(ctx: OperationContext, spec: QuerySpec): Promise<CollectionResult> {
   assertMayUse(ctx.request, spec.type);
-  return ctx.db.read((ex) => collection(ex, ctx, spec));
+  return ctx.session.read((r) => collection(r, ctx, spec));
 }
 
-/** One resource with its linkage and includes, read with the given executor (inside a write too). */
-export async function showIn(ex: Executor, ctx: OperationContext, spec: QuerySpec, id: string): Promise<SingleResult> {
+/** One resource with its linkage and includes, read with the given reader (inside a write too). */
+export async function showIn(r: ScopedReader, ctx: OperationContext, spec: QuerySpec, id: string): Promise<SingleResult> {
   assertMayUse(ctx.request, spec.type);
-  const loader = new GraphLoader(ex, ctx.registry, ctx.request.scope, spec.fields, spec.include, ctx.maxLinkage === 'all' ? undefined : ctx.maxLinkage);
-  const row = await loadVisible(ex, ctx, spec.type, id, loader.columns(spec.type));
+  const loader = loaderFor(r, ctx, spec);
+  const row = await loadVisible(r, spec.type, id, loader.columns(spec.type));
   const record = loader.graph.add(spec.type, row);
   await loader.load(spec.type, [record], spec.include);
   return { kind: 'single', def: spec.type, record, restricted: false, graph: loader.graph, spec };
 }
 
 export function show(ctx: OperationContext, spec: QuerySpec, id: string): Promise<SingleResult> {
-  return ctx.db.read((ex) => showIn(ex, ctx, spec, id));
+  return ctx.session.read((r) => showIn(r, ctx, spec, id));
+}
+
+/** 404 unless the caller can see this resource (a relationship write's target). */
+export function assertVisible(ctx: OperationContext, def: ResourceDef, id: string): Promise<void> {
+  return ctx.session.read(async (r) => void (await loadVisible(r, def, id, [ID_COLUMN])));
 }
 
 function relationshipOf(def: ResourceDef, name: string): RelationshipDef {
@@ -104,12 +110,12 @@ function relationshipOf(def: ResourceDef, name: string): RelationshipDef {
 }
 
 /** Resolves the to-one target id of a visible source row: null, an id, or restricted. */
-async function toOneTarget(ex: Executor, ctx: OperationContext, def: ResourceDef, id: string, rel: RelationshipDef & { kind: 'to-one' }): Promise<{ id: string | null; restricted: boolean }> {
-  const source = await loadVisible(ex, ctx, def, id, ['id', rel.column]);
+async function toOneTarget(r: ScopedReader, ctx: OperationContext, def: ResourceDef, id: string, rel: RelationshipDef & { kind: 'to-one' }): Promise<{ id: string | null; restricted: boolean }> {
+  const source = await loadVisible(r, def, id, [ID_COLUMN, rel.column]);
   const fk = (source[rel.column] as string | null) ?? null;
   if (fk === null) return { id: null, restricted: false };
   if (rel.visibleWithSource || ctx.request.scope.kind === 'all') return { id: fk, restricted: false };
-  const [visible] = await selectByIds(ex, ctx.registry.get(rel.target), [fk], ['id'], ctx.request.scope);
+  const [visible] = await r.byIds(ctx.registry.get(rel.target), [fk], [ID_COLUMN]);
   return visible ? { id: fk, restricted: false } : { id: null, restricted: true };
 }
 
@@ -117,16 +123,16 @@ async function toOneTarget(ex: Executor, ctx: OperationContext, def: ResourceDef
 export function related(ctx: OperationContext, def: ResourceDef, id: string, name: string, spec: QuerySpec): Promise<CollectionResult | SingleResult> {
   assertMayUse(ctx.request, def);
   const rel = relationshipOf(def, name);
-  return ctx.db.read(async (ex) => {
+  return ctx.session.read(async (r) => {
     if (rel.kind === 'to-many') {
-      await loadVisible(ex, ctx, def, id, ['id']);
-      return collection(ex, ctx, spec, (p) => `${col('t', rel.inverseColumn)} = ${p.add(id)}`);
+      await loadVisible(r, def, id, [ID_COLUMN]);
+      return collection(r, ctx, spec, { rel, ownerId: id });
     }
-    const target = await toOneTarget(ex, ctx, def, id, rel);
+    const target = await toOneTarget(r, ctx, def, id, rel);
     if (target.id === null) {
       return { kind: 'single', def: spec.type, record: null, restricted: target.restricted, graph: new Graph(), spec };
     }
-    return showIn(ex, ctx, spec, target.id);
+    return showIn(r, ctx, spec, target.id);
   });
 }
 
@@ -135,22 +141,21 @@ export function linkage(ctx: OperationContext, def: ResourceDef, id: string, nam
   assertMayUse(ctx.request, def);
   const rel = relationshipOf(def, name);
   const target = ctx.registry.get(rel.target);
-  return ctx.db.read(async (ex) => {
+  return ctx.session.read(async (r) => {
     if (rel.kind === 'to-many') {
-      await loadVisible(ex, ctx, def, id, ['id']);
-      const { rows, total, more } = await selectRows(ex, ctx.registry, {
+      await loadVisible(r, def, id, [ID_COLUMN]);
+      const { rows, total, more } = await r.select({
         def: target,
-        columns: ['id'],
-        scope: ctx.request.scope,
+        columns: [ID_COLUMN],
         filters: spec.filters,
         sort: spec.sort,
         page: spec.page,
-        where: (p) => `${col('t', rel.inverseColumn)} = ${p.add(id)}`,
+        memberOf: { rel, ownerId: id },
         count: true,
       });
       return { kind: 'linkage', relationship: rel, target, rows, restricted: false, total: total ?? 0, more: more ?? false, spec };
     }
-    const t = await toOneTarget(ex, ctx, def, id, rel);
+    const t = await toOneTarget(r, ctx, def, id, rel);
     return { kind: 'linkage', relationship: rel, target, rows: t.id ? [{ id: t.id }] : [], restricted: t.restricted, total: t.id ? 1 : 0, more: false, spec };
   });
 }

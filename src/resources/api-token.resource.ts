@@ -38,8 +38,7 @@ export const apiTokenResource: ResourceDef = {
     },
   ],
   scope: { kind: 'admin-only', column: 'client_id' },
-  revocation: { table: 'revoked_tokens', column: 'token_hash' },
-  deleteBlockers: [],
+  revocation: { table: 'revoked_tokens', column: 'token_hash', atColumn: 'revoked_at' },
   onCreate: tokenSecretColumns,
   createdMeta: { secret: { type: 'string', description: 'The bearer token itself: in the create response only, never again.' } },
   validate: ({ attributes, relationships }, isCreate) => {

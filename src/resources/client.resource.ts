@@ -32,11 +32,5 @@ export const clientResource: ResourceDef = {
   ],
   scope: { kind: 'client-self' },
   hierarchy: { parent: 'parent', children: 'children' },
-  deleteBlockers: [
-    { name: 'children', table: 'clients', column: 'parent_id' },
-    { name: 'legalEntities', table: 'legal_entities', column: 'client_id' },
-    { name: 'reportingEntities', table: 'reporting_entities', column: 'client_id' },
-    { name: 'projects', table: 'projects', column: 'client_id' },
-    { name: 'apiTokens', table: 'api_tokens', column: 'client_id' },
-  ],
+  subdomainKey: 'slug',
 };

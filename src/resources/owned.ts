@@ -30,6 +30,5 @@ export function ownedResource(type: string, path: string, table: string, inverse
     attributes: [attr('name', { nullable: false, required: true, ...NAME }), ...own, timestamp('createdAt'), timestamp('updatedAt')],
     relationships: [ownerRelationship(inverse)],
     scope: { kind: 'owner', column: 'client_id' },
-    deleteBlockers: [],
   };
 }

@@ -91,23 +91,28 @@ export interface ResourceDef {
   readonly attributes: readonly AttributeDef[];
   readonly relationships: readonly RelationshipDef[];
   readonly scope: ScopeRule;
-  /** The type forms a forest through these relationships: writes are checked for cycles. */
+  /**
+   * The type forms a forest through these relationships: writes are checked for cycles. The
+   * type whose scope is `client-self` declares it, and its subtrees are what scopes narrow to.
+   */
   readonly hierarchy?: { readonly parent: string; readonly children: string };
-  /** Relationship names that stop a delete while they have members (409). */
-  readonly deleteBlockers: readonly { name: string; table: string; column: string }[];
+  /** The attribute whose value names a row's subdomain (BASE_DOMAIN narrowing): the client's slug. */
+  readonly subdomainKey?: string;
   /** Extra columns and response meta for a new row (api-token: the hashed secret, shown once). */
   readonly onCreate?: () => { columns: Record<string, unknown>; meta: Record<string, unknown> };
   /** The schema of each member onCreate adds to the created resource's meta (OpenAPI). */
   readonly createdMeta?: Record<string, JsonSchema>;
   /**
    * Deleting a row revokes it for good (api-token): the value of `column` (a hash, never a
-   * secret) is kept in `table` (columns: that one and `revoked_at`) in the same statement batch.
+   * secret) is kept in `table` (under the same column name, with the time in `atColumn`) in the same transaction.
    */
-  readonly revocation?: { readonly table: string; readonly column: string };
+  readonly revocation?: { readonly table: string; readonly column: string; readonly atColumn: string };
   /** Cross-member validation after single members passed (api-token: role vs client); `member` names the relationship at fault. */
   readonly validate?: (values: { attributes: Record<string, unknown>; relationships: Record<string, unknown> }, isCreate: boolean) => { detail: string; member: string } | undefined;
 }
 
-/** Columns every table has, that are not attributes. */
+/** Columns every table has: the id and version (not attributes), and the two timestamps' columns. */
 export const ID_COLUMN = 'id';
 export const VERSION_COLUMN = 'version';
+export const CREATED_AT_COLUMN = 'created_at';
+export const UPDATED_AT_COLUMN = 'updated_at';

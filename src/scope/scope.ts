@@ -1,7 +1,8 @@
 /**
  * Who is asking, and what they may see. A principal comes from the bearer token; the scope is
- * the principal narrowed by the request's subdomain. The data layer turns a scope into a
- * predicate inside every SQL statement (data/scope.sql.ts).
+ * the principal narrowed by the request's subdomain. Only the data layer issues a request's
+ * scope (src/data/callers.ts), and a store session opens only for one it issued; the data layer
+ * turns the scope into a predicate inside every SQL statement (data/scope.sql.ts).
  */
 export type Role = 'admin' | 'client';
 
@@ -15,14 +16,7 @@ export interface Principal {
 /** Everything, or the subtree below (and including) one client. */
 export type Scope = { readonly kind: 'all' } | { readonly kind: 'subtree'; readonly rootId: string };
 
-export const ALL: Scope = { kind: 'all' };
-
-export function principalScope(principal: Principal): Scope {
-  if (principal.role === 'admin') return ALL;
-  return { kind: 'subtree', rootId: principal.clientId as string };
-}
-
-/** The request's context: passed to every operation and every data function. */
+/** The request's context: who asks, what they may see. Issued by the data layer only. */
 export interface RequestScope {
   readonly principal: Principal;
   readonly scope: Scope;

@@ -7,6 +7,7 @@ import { WideEmailKey1764316800000 } from '../../entities/migrations/17643168000
 import { buildApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
 import { Database } from '../../src/data/database';
+import { Store } from '../../src/data/store';
 import { insertToken } from '../../src/data/token-store';
 import { createLogger } from '../../src/logger';
 import { casefold } from '../../src/resources/values';
@@ -105,7 +106,7 @@ describe('the migration that widens email_key', () => {
 
     const db = await Database.open(database.url);
     try {
-      const app = buildApp(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' }), db, createLogger('silent'));
+      const app = buildApp(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' }), new Store(db), createLogger('silent'));
       const h = { app } as Harness;
       const admin = (await insertToken(db, 'upgrade admin', 'admin', null)).secret;
       const found = await api(h, admin).get('/api/v2/clients?filter[name][contains]=rella');

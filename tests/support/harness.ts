@@ -9,6 +9,7 @@ import request from 'supertest';
 import { buildApp } from '../../src/app';
 import { Config, loadConfig } from '../../src/config/config';
 import { Database } from '../../src/data/database';
+import { Store } from '../../src/data/store';
 import { insertToken } from '../../src/data/token-store';
 import { createHttpServer } from '../../src/http/server-factory';
 import { createLogger } from '../../src/logger';
@@ -20,6 +21,8 @@ import { createLogger } from '../../src/logger';
 export interface Harness {
   readonly app: Express;
   readonly db: Database;
+  /** The app's way to the database (sessions, authentication), over `db`. */
+  readonly store: Store;
   readonly config: Config;
   /** An admin bearer token. */
   readonly admin: string;
@@ -76,11 +79,13 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const db = await Database.open(config.databaseUrl);
   const { secret } = await insertToken(db, 'test admin', 'admin', null);
   const logger = createLogger('silent');
-  const app = buildApp(config, db, logger);
+  const store = new Store(db);
+  const app = buildApp(config, store, logger);
   let listening: Promise<Server> | undefined;
   return {
     app,
     db,
+    store,
     config,
     admin: secret,
     file: database.file,

@@ -1,6 +1,4 @@
-import { narrowToSlug } from '../../src/data/tenancy';
-import { principalForSecret } from '../../src/data/token-store';
-import { Principal } from '../../src/scope/scope';
+import type { Caller } from '../../src/data/store';
 import { makeClient } from '../support/factories';
 import { api, clientToken, countStatements, Harness, startHarness } from '../support/harness';
 
@@ -17,7 +15,7 @@ describe('the cost of narrowing to a slug', () => {
   let h: Harness;
   let childA1: string;
   let secret: string;
-  let principal: Principal;
+  let caller: Caller;
 
   beforeAll(async () => {
     h = await startHarness({ BASE_DOMAIN: 'example.test', EXPOSE_STATEMENT_COUNT: '1' });
@@ -26,7 +24,7 @@ describe('the cost of narrowing to a slug', () => {
     await makeClient(h, { name: 'Grand A', slug: 'acme-grand' }, childA1);
     await makeClient(h, { name: 'Root B', slug: 'initech' });
     secret = await clientToken(h, childA1);
-    principal = (await principalForSecret(h.db, secret))!;
+    caller = (await h.store.authenticate(secret))!;
   });
   afterAll(() => h.close());
 
@@ -35,7 +33,7 @@ describe('the cost of narrowing to a slug', () => {
     for (const slug of ['nosuch', 'initech', 'globex', 'acme', 'acme-grand']) {
       let narrowed = false;
       const statements = await countStatements(h, async () => {
-        narrowed = (await narrowToSlug(h.db, principal, slug)) !== undefined;
+        narrowed = (await h.store.narrow(caller, slug)) !== undefined;
       });
       cost[slug] = { statements, narrowed };
     }
@@ -49,11 +47,11 @@ describe('the cost of narrowing to a slug', () => {
   });
 
   it('When an admin is narrowed to an unknown or a known slug, then each costs one statement', async () => {
-    const admin = (await principalForSecret(h.db, h.admin))!;
+    const admin = (await h.store.authenticate(h.admin))!;
     for (const [slug, narrowed] of [['nosuch', false], ['initech', true]] as const) {
       let got = false;
       const statements = await countStatements(h, async () => {
-        got = (await narrowToSlug(h.db, admin, slug)) !== undefined;
+        got = (await h.store.narrow(admin, slug)) !== undefined;
       });
       expect({ slug, statements, narrowed: got }).toEqual({ slug, statements: 1, narrowed });
     }

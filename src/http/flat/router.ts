@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { Config } from '../../config/config';
-import { Database } from '../../data/database';
+import { RequestStore } from '../../data/store';
 import { ResourceRecord } from '../../data/graph-loader';
 import { isObjectId } from '../../data/object-id';
 import {
@@ -13,9 +13,9 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../../errors/api-error';
-import { Identifier, MemberInput, OperationContext, WriteInput } from '../../operations/context';
+import { Identifier, MemberInput, OperationContext, operationContext, WriteInput } from '../../operations/context';
 import { list, show } from '../../operations/read';
-import { createAndShow, remove, updateAndShow } from '../../operations/write';
+import { create, inWrite, remove, update, writeAndShow } from '../../operations/write';
 import { FilterNode, QuerySpec } from '../../query/ast';
 import { Registry, attribute } from '../../resources/registry';
 import { RequestScope } from '../../scope/scope';
@@ -28,7 +28,7 @@ import { safeDecode } from '../path';
  */
 
 interface Deps {
-  readonly db: Database;
+  readonly store: RequestStore;
   readonly registry: Registry;
   readonly config: Config;
 }
@@ -117,7 +117,7 @@ export function flatRouter(deps: Deps): Router {
   const specOf = (filters: FilterNode[], page: QuerySpec['page']): QuerySpec => ({ type: clientDef, include: [], fields: FLAT_FIELDS, sort: [], filters, page });
   const single = specOf([], { mode: 'offset', offset: 0, limit: 1 });
 
-  const ctxOf = (res: Response): OperationContext => ({ db: deps.db, registry, request: res.locals.scope as RequestScope, maxLinkage: 'all' });
+  const ctxOf = (res: Response): OperationContext => operationContext(deps.store.session(res.locals.scope as RequestScope), 'all');
   const clientId = (raw: string): string => {
     const id = unprefix(raw, CLIENT_PREFIX);
     if (!isObjectId(id)) throw new NotFoundError(`No client with id "${raw}" exists.`);
@@ -168,7 +168,9 @@ export function flatRouter(deps: Deps): Router {
         if (req.method === 'GET') return await listClients(req, res);
         if (req.method === 'POST') {
           rejectQuery(req);
-          const { written, shown } = await createAndShow(ctxOf(res), clientDef, parseFlatBody(res.locals.body, true, config.limits.maxRelationshipIds), (name) => `/${name}`, single);
+          const ctx = ctxOf(res);
+          const input = parseFlatBody(res.locals.body, true, config.limits.maxRelationshipIds);
+          const { written, shown } = await writeAndShow(ctx, single, (w) => create(w, ctx, clientDef, input, (name) => `/${name}`));
           res.setHeader('Location', `${req.protocol}://${req.host}/api/clients/${CLIENT_PREFIX}${written.id}`);
           return sendJson(res, 201, { data: flatClient(shown.record!) });
         }
@@ -179,11 +181,14 @@ export function flatRouter(deps: Deps): Router {
         const id = clientId(safeDecode(segments[0]));
         if (req.method === 'GET') return await showClient(res, id);
         if (req.method === 'PATCH') {
-          const { shown } = await updateAndShow(ctxOf(res), clientDef, id, parseFlatBody(res.locals.body, false, config.limits.maxRelationshipIds), single);
+          const ctx = ctxOf(res);
+          const input = parseFlatBody(res.locals.body, false, config.limits.maxRelationshipIds);
+          const { shown } = await writeAndShow(ctx, single, (w) => update(w, ctx, clientDef, id, input));
           return sendJson(res, 200, { data: flatClient(shown.record!) });
         }
         if (req.method === 'DELETE') {
-          await remove(ctxOf(res), clientDef, id);
+          const ctx = ctxOf(res);
+          await inWrite(ctx, (w) => remove(w, ctx, clientDef, id));
           res.status(204).end();
           return;
         }

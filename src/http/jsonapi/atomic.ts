@@ -1,9 +1,8 @@
-import { Executor } from '../../data/database';
 import { ApiError, InvalidDocumentError, NotFoundError, PayloadTooLargeError } from '../../errors/api-error';
 import { AtomicStep } from '../../operations/atomic';
 import { OperationContext } from '../../operations/context';
 import { showIn, SingleResult } from '../../operations/read';
-import { changeMembersIn, createIn, Precondition, removeIn, updateIn } from '../../operations/write';
+import { changeMembers, create, Precondition, remove, update } from '../../operations/write';
 import { QuerySpec } from '../../query/ast';
 import { Registry, relationship } from '../../resources/registry';
 import { RelationshipDef, ResourceDef } from '../../resources/types';
@@ -125,11 +124,11 @@ function step(raw: unknown, index: number, registry: Registry, ctx: OperationCon
     const rel: RelationshipDef = named;
     if (op !== 'update' && rel.kind !== 'to-many') throw new InvalidDocumentError(`"${op}" applies to to-many relationships only.`, `${at}/op`);
     return {
-      async run(ex: Executor, lids) {
+      async run(w, lids) {
         const id = refId(ref, lids);
         const member = { value: parseLinkage(raw.data, '/data', rel, { ...opts, lids }), pointer: '/data', dataPointer: '/data' };
-        if (op === 'update') await updateIn(ex, ctx, def, id, { attributes: new Map(), relationships: new Map([[rel.name, member]]) }, precondition);
-        else await changeMembersIn(ex, ctx, def, id, rel.name, op, member, precondition);
+        if (op === 'update') await update(w, ctx, def, id, { attributes: new Map(), relationships: new Map([[rel.name, member]]) }, precondition);
+        else await changeMembers(w, ctx, def, id, rel.name, op, member, precondition);
         return undefined;
       },
     };
@@ -139,8 +138,8 @@ function step(raw: unknown, index: number, registry: Registry, ctx: OperationCon
     if (!ref) throw new InvalidDocumentError('remove needs a ref naming the resource.', `${at}/ref`);
     const def = typeOf(registry, String(ref.type), `${at}/ref/type`);
     return {
-      async run(ex, lids) {
-        await removeIn(ex, ctx, def, refId(ref, lids), precondition);
+      async run(w, lids) {
+        await remove(w, ctx, def, refId(ref, lids), precondition);
         return undefined;
       },
     };
@@ -154,25 +153,25 @@ function step(raw: unknown, index: number, registry: Registry, ctx: OperationCon
   if (ref && ref.type !== def.type) throw new InvalidDocumentError('ref.type and data.type differ.', `${at}/ref/type`);
   if (op === 'add') {
     return {
-      async run(ex, lids) {
+      async run(w, lids) {
         const lid = (data as Json).lid;
         if (typeof lid === 'string' && lids.has(localIdKey(def.type, lid))) {
           throw new InvalidDocumentError(`The lid "${lid}" already names a ${def.type} created earlier in this request.`, '/data/lid');
         }
         const input = parseResourceObject(data, '/data', def, 'create', { ...opts, lids });
-        const created = await createIn(ex, ctx, def, input, (name) => `/data/attributes/${name}`);
+        const created = await create(w, ctx, def, input, (name: string) => `/data/attributes/${name}`);
         if (typeof lid === 'string') lids.set(localIdKey(def.type, lid), created.id);
-        return { result: await showIn(ex, ctx, plainSpec(def), created.id), meta: created.meta };
+        return { result: await showIn(w, ctx, plainSpec(def), created.id), meta: created.meta };
       },
     };
   }
   return {
-    async run(ex, lids) {
+    async run(w, lids) {
       const input = parseResourceObject(data, '/data', def, 'update', { ...opts, lids });
       const id = String(input.id!.value);
       if (ref && refId(ref, lids) !== id) throw new InvalidDocumentError('ref and data name different resources.', '/ref');
-      await updateIn(ex, ctx, def, id, input, precondition);
-      return { result: await showIn(ex, ctx, plainSpec(def), id) };
+      await update(w, ctx, def, id, input, precondition);
+      return { result: await showIn(w, ctx, plainSpec(def), id) };
     },
   };
 }

@@ -1,15 +1,15 @@
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { Config } from '../../config/config';
-import { Database } from '../../data/database';
+import { RequestStore } from '../../data/store';
 import { MethodNotAllowedError, NotFoundError } from '../../errors/api-error';
-import { OperationContext } from '../../operations/context';
+import { OperationContext, operationContext } from '../../operations/context';
 import { assertMayUse } from '../../operations/access';
-import { CollectionResult, linkage, list, loadVisible, related, show, SingleResult } from '../../operations/read';
-import { changeMembers, createAndShow, Precondition, remove, update, updateAndShow } from '../../operations/write';
+import { assertVisible, CollectionResult, linkage, list, related, show, SingleResult } from '../../operations/read';
+import { changeMembers, create, inWrite, Precondition, remove, update, writeAndShow } from '../../operations/write';
 import { QueryContext, QuerySpec } from '../../query/ast';
 import { cursorBinding, CursorPosition, encodeCursor } from '../../query/cursor';
-import { Row, sortKeyColumn } from '../../data/query-composer';
+import { Row, sortKeyColumn } from '../../data/session';
 import { parseQuery, splitQuery } from '../../query/query.parser';
 import { Registry, relationship } from '../../resources/registry';
 import { ResourceDef } from '../../resources/types';
@@ -29,7 +29,7 @@ import { encodeRequestTarget } from '../uri';
  */
 
 interface Deps {
-  readonly db: Database;
+  readonly store: RequestStore;
   readonly registry: Registry;
   readonly config: Config;
 }
@@ -133,17 +133,17 @@ export function jsonApiRouter(deps: Deps): Router {
   const linkageNext =
     (call: Call): LinkageNext =>
     (ownerSelf, rel, lastId) => {
-      const cursor = encodeCursor(deps.db.cursorSecret, cursorBinding(rel.target, [], [], scopeKey(call)), { values: [], id: lastId });
+      const cursor = encodeCursor(deps.store.cursorSecret, cursorBinding(rel.target, [], [], scopeKey(call)), { values: [], id: lastId });
       return `${ownerSelf}/relationships/${rel.name}?${encodeQuery([['page[size]', linkagePageSize], ['page[after]', cursor]])}`;
     };
   const serializer = (call: Call, spec: QuerySpec) => new DocumentSerializer(registry, `${call.origin}/api/v2`, spec.fields, linkageNext(call));
   const selfLink = (call: Call) => `${call.origin}${encodeRequestTarget(call.req.originalUrl)}`;
-  const limits = { ...config.limits, cursorSecret: deps.db.cursorSecret };
+  const limits = { ...config.limits, cursorSecret: deps.store.cursorSecret };
   const scopeKey = (call: Call) => (call.ctx.request.scope.kind === 'all' ? 'all' : call.ctx.request.scope.rootId);
   const query = (call: Call, def: ResourceDef, context: QueryContext) => parseQuery(registry, def, call.rawQuery, context, limits, scopeKey(call));
 
   async function sendCollection(call: Call, result: CollectionResult): Promise<void> {
-    const { meta, links } = pagination(call, result.spec, result.records.map((r) => r.row), result.total, result.more, deps.db.cursorSecret);
+    const { meta, links } = pagination(call, result.spec, result.records.map((r) => r.row), result.total, result.more, deps.store.cursorSecret);
     const doc = await serializer(call, result.spec).document(result.records, result.def.type, result.graph, {
       self: selfLink(call),
       meta,
@@ -173,7 +173,7 @@ export function jsonApiRouter(deps: Deps): Router {
   }
 
   async function assertTarget(call: Call, def: ResourceDef, id: string): Promise<void> {
-    await call.ctx.db.read((ex) => loadVisible(ex, call.ctx, def, id, ['id']));
+    await assertVisible(call.ctx, def, id);
   }
 
   /** POST /api/v2/operations (atomic extension): all operations in one transaction. */
@@ -215,7 +215,7 @@ export function jsonApiRouter(deps: Deps): Router {
       if (method === 'POST') {
         const spec = query(call, def, 'single');
         const input = parseResourceDocument(call.res.locals.body, def, 'create', config.limits);
-        const { written, shown } = await createAndShow(call.ctx, def, input, (name) => `/data/attributes/${name}`, spec);
+        const { written, shown } = await writeAndShow(call.ctx, spec, (w) => create(w, call.ctx, def, input, (name) => `/data/attributes/${name}`));
         const location = `${call.origin}/api/v2/${def.path}/${written.id}`;
         return sendSingle(call, shown, 201, { headers: { Location: location }, resourceMeta: written.meta });
       }
@@ -229,14 +229,14 @@ export function jsonApiRouter(deps: Deps): Router {
         const spec = query(call, def, 'single');
         const input = parseResourceDocument(call.res.locals.body, def, 'update', config.limits);
         if (/\breturn=minimal\b/i.test(req.get('prefer') ?? '')) {
-          await update(call.ctx, def, id, input, precondition(call, def, id));
+          await inWrite(call.ctx, (w) => update(w, call.ctx, def, id, input, precondition(call, def, id)));
           return send(call, 204, undefined, { 'Preference-Applied': 'return=minimal' });
         }
-        return sendSingle(call, (await updateAndShow(call.ctx, def, id, input, spec, precondition(call, def, id))).shown);
+        return sendSingle(call, (await writeAndShow(call.ctx, spec, (w) => update(w, call.ctx, def, id, input, precondition(call, def, id)))).shown);
       }
       if (method === 'DELETE') {
         query(call, def, 'single');
-        await remove(call.ctx, def, id, precondition(call, def, id));
+        await inWrite(call.ctx, (w) => remove(w, call.ctx, def, id, precondition(call, def, id)));
         return send(call, 204, undefined);
       }
       await assertTarget(call, def, id);
@@ -258,8 +258,8 @@ export function jsonApiRouter(deps: Deps): Router {
       }
       const member = { value: parseLinkageDocument(call.res.locals.body, rel, config.limits), pointer: '/data', dataPointer: '/data' };
       const pre = precondition(call, def, id);
-      if (method === 'PATCH') await update(call.ctx, def, id, { attributes: new Map(), relationships: new Map([[rel.name, member]]) }, pre);
-      else await changeMembers(call.ctx, def, id, rel.name, method === 'POST' ? 'add' : 'remove', member, pre);
+      if (method === 'PATCH') await inWrite(call.ctx, (w) => update(w, call.ctx, def, id, { attributes: new Map(), relationships: new Map([[rel.name, member]]) }, pre));
+      else await inWrite(call.ctx, (w) => changeMembers(w, call.ctx, def, id, rel.name, method === 'POST' ? 'add' : 'remove', member, pre));
       return send(call, 204, undefined);
     }
     const spec = query(call, target, context);
@@ -269,7 +269,7 @@ export function jsonApiRouter(deps: Deps): Router {
     }
     const result = await linkage(call.ctx, def, id, rel.name, spec);
     const owner = `${call.origin}/api/v2/${def.path}/${id}`;
-    const paging = rel.kind === 'to-many' ? pagination(call, spec, result.rows, result.total, result.more, deps.db.cursorSecret) : undefined;
+    const paging = rel.kind === 'to-many' ? pagination(call, spec, result.rows, result.total, result.more, deps.store.cursorSecret) : undefined;
     const counted = spec.page.mode === 'keyset' ? {} : { count: result.total };
     const doc = serializer(call, spec).linkageDocument(rel, target, result.rows.map((r) => r.id), owner, {
       restricted: result.restricted,
@@ -284,7 +284,7 @@ export function jsonApiRouter(deps: Deps): Router {
     const call: Call = {
       req,
       res,
-      ctx: { db: deps.db, registry, request: res.locals.scope as RequestScope, maxLinkage: config.limits.maxLinkage },
+      ctx: operationContext(deps.store.session(res.locals.scope as RequestScope), config.limits.maxLinkage),
       rawQuery: rawQueryOf(req),
       origin: `${req.protocol}://${req.host}`,
     };

@@ -3,10 +3,9 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import passport from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { FailureBudget } from '../../auth/failure-budget';
-import { Database } from '../../data/database';
-import { principalForSecret } from '../../data/token-store';
+import type { Caller, RequestStore } from '../../data/store';
+
 import { RateLimitedError, UnauthorizedError } from '../../errors/api-error';
-import { Principal } from '../../scope/scope';
 
 /** The address a request counts against (an IPv6 address by its /56 network, as one host may hold many). */
 export function clientAddress(req: Request): string {
@@ -26,15 +25,15 @@ function sendsBearerToken(req: Request): boolean {
  * that carries a token is answered 429 before any lookup, until the window ends, so a guess is
  * never tested and a made-up token gets no budget of its own. Valid tokens are never counted.
  */
-export function bearerAuth(db: Database, failures: FailureBudget | undefined) {
+export function bearerAuth(store: RequestStore, failures: FailureBudget | undefined) {
   const authenticator = new passport.Passport();
   authenticator.use(
     'bearer',
-    new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (err: unknown, principal?: Principal | false) => void) => {
-      principalForSecret(db, token).then(
-        (principal) => {
-          if (!principal) failures?.record(clientAddress(req));
-          done(null, principal ?? false);
+    new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (err: unknown, caller?: Caller | false) => void) => {
+      store.authenticate(token).then(
+        (caller) => {
+          if (!caller) failures?.record(clientAddress(req));
+          done(null, caller ?? false);
         },
         (err) => done(err),
       );
@@ -45,13 +44,14 @@ export function bearerAuth(db: Database, failures: FailureBudget | undefined) {
       const seconds = failures.retryAfterSeconds();
       return next(new RateLimitedError(`Too many failed authentications from this address (at most ${failures.limit} a minute); retry in ${seconds} s.`, seconds));
     }
-    authenticator.authenticate('bearer', { session: false }, (err: unknown, principal: Principal | false) => {
+    authenticator.authenticate('bearer', { session: false }, (err: unknown, caller: Caller | false) => {
       if (err) return next(err);
-      if (!principal) {
+      if (!caller) {
         const header = req.get('authorization');
         return next(new UnauthorizedError(header ? 'The bearer token is unknown or revoked.' : 'A bearer token is required (Authorization: Bearer <token>).'));
       }
-      res.locals.principal = principal;
+      res.locals.caller = caller;
+      res.locals.principal = caller.principal;
       next();
     })(req, res, next);
   };

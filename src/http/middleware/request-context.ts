@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { StatementCounter } from '../../data/database';
+import type { StatementCounter } from '../../data/store';
 
 /**
  * A request id (X-Request-Id echoed when it is sane, made otherwise), the count of SQL

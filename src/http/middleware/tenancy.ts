@@ -1,29 +1,24 @@
 import type { NextFunction, Request, Response } from 'express';
-import { Database } from '../../data/database';
-import { narrowToSlug } from '../../data/tenancy';
+import type { Caller, RequestStore } from '../../data/store';
+
 import { NotFoundError } from '../../errors/api-error';
-import { Principal, principalScope, RequestScope } from '../../scope/scope';
 
 /**
- * Builds the request's scope from the principal and, when BASE_DOMAIN is set, the host's
- * subdomain. An unknown slug, or one the caller may not see, is 404 for every request.
+ * Sets the request's scope: the caller authentication found and, when BASE_DOMAIN is set and the
+ * host names a client's subdomain, that caller narrowed to the client's subtree. An unknown
+ * subdomain, or one the caller may not see, is 404 for every request.
  */
-export function tenancy(db: Database, baseDomain: string | undefined, reserved: readonly string[]) {
+export function tenancy(store: RequestStore, baseDomain: string | undefined, reserved: readonly string[]) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const principal = res.locals.principal as Principal;
-    const plain: RequestScope = { principal, scope: principalScope(principal), narrowed: false };
+    const caller = res.locals.caller as Caller;
     const host = (req.hostname || '').toLowerCase().replace(/\.$/, '');
-    if (!baseDomain || !host.endsWith(`.${baseDomain}`)) {
-      res.locals.scope = plain;
-      return next();
-    }
-    const label = host.slice(0, -(baseDomain.length + 1));
-    if (reserved.includes(label)) {
-      res.locals.scope = plain;
+    const label = baseDomain && host.endsWith(`.${baseDomain}`) ? host.slice(0, -(baseDomain.length + 1)) : undefined;
+    if (label === undefined || reserved.includes(label)) {
+      res.locals.scope = caller;
       return next();
     }
     try {
-      const narrowed = await narrowToSlug(db, principal, label);
+      const narrowed = await store.narrow(caller, label);
       if (!narrowed) return next(new NotFoundError(`No client answers at ${label}.${baseDomain}.`));
       res.locals.scope = narrowed;
       next();

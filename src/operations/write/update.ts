@@ -1,0 +1,59 @@
+import { storedColumns } from '../../data/columns';
+import { nowIso } from '../../data/object-id';
+import { Row, ScopedWriter } from '../../data/session';
+import { ConflictError } from '../../errors/api-error';
+import { ID_COLUMN, ResourceDef, VERSION_COLUMN } from '../../resources/types';
+import { loadVisible } from '../read';
+import { assertMayUse, assertMayWrite, assertNotMadeRoot } from '../access';
+import { OperationContext, WriteInput } from '../context';
+import { checkPrecondition, cycleConflicts, guardUnique, Precondition, uniqueConflicts } from './conflicts';
+import { parseAttributes, resolvedOf, resolveRelationships } from './input';
+import { checkReplacements, replaceMembers } from './members';
+import { Problems } from './problems';
+import type { WriteResult } from './index';
+
+/** The row a write changes, with what its checks need (version; for the hierarchy, its parent). */
+export function loadTarget(w: ScopedWriter, ctx: OperationContext, def: ResourceDef, id: string): Promise<Row> {
+  const parent = def.hierarchy ? ctx.registry.hierarchy.parent.column : undefined;
+  return loadVisible(w, def, id, parent ? [ID_COLUMN, VERSION_COLUMN, parent] : [ID_COLUMN, VERSION_COLUMN]);
+}
+
+/** The current parent of a hierarchy row read by loadTarget. */
+export function currentParent(ctx: OperationContext, row: Row): string | null {
+  return (row[ctx.registry.hierarchy.parent.column] as string | null | undefined) ?? null;
+}
+
+/** Changes the members sent; the same precedence as create, then 412 last. */
+export async function update(w: ScopedWriter, ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput, precondition?: Precondition): Promise<WriteResult> {
+  assertMayUse(ctx.request, def);
+  const current = await loadTarget(w, ctx, def, id);
+  assertMayWrite(ctx.request, def);
+  await checkReplacements(w, ctx, def, id, input);
+  assertNotMadeRoot(ctx.request, def, id, input);
+  const problems = new Problems();
+  if (input.type && input.type.value !== def.type) {
+    problems.conflicts.push(new ConflictError(`This endpoint takes ${def.type} resources, not "${input.type.value}".`, { pointer: input.type.pointer }));
+  }
+  if (input.id && input.id.value !== id) {
+    problems.conflicts.push(new ConflictError(`The id in the body does not match the id in the URL (${id}).`, { pointer: input.id.pointer }));
+  }
+  const rels = await resolveRelationships(w, def, input, false, problems);
+  problems.invalid.push(...(input.invalid ?? []));
+  const values = parseAttributes(def, input, false, problems, () => '/data/attributes');
+  problems.throwInvalid();
+
+  problems.conflicts.push(...(await uniqueConflicts(w, def, values, input, id)));
+  if (def.hierarchy) {
+    const { parent, children } = def.hierarchy;
+    problems.conflicts.push(...(await cycleConflicts(w, id, resolvedOf(rels, parent), resolvedOf(rels, children), currentParent(ctx, current))));
+  }
+  problems.throwConflicts();
+  checkPrecondition(def, id, current, precondition);
+
+  const now = nowIso();
+  const columns = storedColumns(def, values);
+  for (const r of rels) if (r.rel.kind === 'to-one') columns[r.rel.column] = r.value;
+  await guardUnique(() => w.update(def, id, columns, now));
+  for (const r of rels) if (r.rel.kind === 'to-many') await replaceMembers(w, id, r.rel, r.value as string[], false, now);
+  return { id };
+}
