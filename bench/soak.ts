@@ -156,8 +156,8 @@ async function main(): Promise<number> {
   const ledger = new Ledger(ledgerFile);
   const problems = new Problems();
   let world: World | undefined;
-  let workers: Worker[] = [];
-  let loadSeconds = 0;
+  let workers: Worker[];
+  let loadSeconds: number;
   let setup: Awaited<ReturnType<typeof setUp>> | undefined;
   try {
     setup = await setUp(http, adminSecret, tag, 6);

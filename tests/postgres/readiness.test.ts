@@ -16,7 +16,7 @@ const describePg = describeOnPostgres('tests/postgres/readiness.test.ts');
 /** Polls `probe` every 100 ms until it gives `status`; returns how long that took, or throws. */
 async function until(what: string, probe: () => Promise<HttpResponse>, status: number, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  let last = 'no answer';
+  let last: string;
   for (;;) {
     try {
       const res = await probe();
