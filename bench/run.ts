@@ -16,7 +16,7 @@ import { measureSql, SqlPair } from './sql-timings';
 import { ms } from './timing';
 
 /**
- * npm run bench (issue 4 item 7): builds or reuses a database of N clients, measures the
+ * npm run bench: builds or reuses a database of N clients, measures the
  * hierarchy designs and `contains` in SQL, then drives the built service over loopback with
  * autocannon (latency with 1 connection, throughput with 10), prints the tables and writes
  * them to bench/results/<sqlite|postgres>-<N>.json.

@@ -16,7 +16,7 @@ import { exitWithUsage, readCommandLine, UsageError } from '../src/cli/args';
 import { positive } from './options';
 
 /**
- * npm run soak (issue 8 item 5): starts the built service on a fresh SQLite file under
+ * npm run soak: starts the built service on a fresh SQLite file under
  * data/soak/ (or DATABASE_URL), drives a mixed read/write workload from a fixed number of
  * workers over keep-alive HTTP for a set time, stops it, then checks the database directly:
  * every acknowledged write is there with its last acknowledged values, refused ones left

@@ -6,7 +6,7 @@ import { OpenApiMismatchError } from './validate-responses';
 import { prng, Rng } from '../../bench/prng';
 
 /**
- * Crash safety (issue 8, item 4): the service is SIGKILLed while concurrent writes are in
+ * Crash safety: the service is SIGKILLed while concurrent writes are in
  * flight, restarted on the same database, and the database must then hold exactly what the
  * acknowledged writes promised, each unknown-outcome request applied whole or not at all,
  * and nothing else.
