@@ -58,7 +58,7 @@ export function positive(name: string, raw: string | undefined, fallback: number
 export function benchOptions(values: FlagValues<typeof BENCH_COMMAND.flags>, env: NodeJS.ProcessEnv, root: string): BenchOptions {
   const clients = Math.floor(positive('--clients / BENCH_CLIENTS', values.clients ?? env.BENCH_CLIENTS, 100_000));
   const seconds = positive('--seconds / BENCH_SECONDS', values.seconds ?? env.BENCH_SECONDS, clients < 10_000 ? 1 : 5);
-  const only = values.only === undefined ? undefined : values.only.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const only = values.only?.split(',').flatMap((x) => (x.trim() === '' ? [] : [x.trim()]));
   const given = env.DATABASE_URL;
   const databaseUrl = given && given.length > 0 ? given : `sqlite:${path.join(root, 'data', 'bench', `sqlite-${clients}.sqlite`)}`;
   const kind = databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';

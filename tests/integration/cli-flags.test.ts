@@ -15,7 +15,13 @@ const OUT = path.join(TMP, `cli-flags-build-${process.pid}`);
 const UNTOUCHED = path.join(TMP, `cli-flags-${process.pid}.sqlite`);
 
 const PROGRAMS: { name: string; file: string; usage: string; misspelled: string[]; message: string }[] = [
-  { name: 'token', file: 'src/cli/token.cli.js', usage: 'usage: npm run token -- create --role', misspelled: ['create', '--rol', 'admin'], message: 'token: unknown option --rol (did you mean --role?)' },
+  {
+    name: 'token',
+    file: 'src/cli/token.cli.js',
+    usage: 'usage: npm run token -- create --role',
+    misspelled: ['create', '--rol', 'admin'],
+    message: 'token: unknown option --rol (did you mean --role?)',
+  },
   { name: 'seed', file: 'src/cli/seed.cli.js', usage: 'usage: npm run seed', misspelled: ['--fresh'], message: 'seed: unknown option --fresh' },
   { name: 'bench', file: 'bench/run.js', usage: 'usage: npm run bench -- [--clients N]', misspelled: ['--clinets', '10'], message: 'bench: unknown option --clinets (did you mean --clients?)' },
   { name: 'soak', file: 'bench/soak.js', usage: 'usage: npm run soak -- [--seconds N]', misspelled: ['--worker', '2'], message: 'soak: unknown option --worker (did you mean --workers?)' },
