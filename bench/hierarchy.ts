@@ -9,10 +9,11 @@ import { DatasetInfo } from './dataset';
 import { ms, time, Timing } from './timing';
 
 /**
- * Issue 4 item 2: the foundation's recursive CTE (src/data/scope.sql.ts) against a materialized
- * path, on a scratch copy of the bench database (VACUUM INTO), timed with better-sqlite3
- * directly (no HTTP, no ORM). The path is '/rootId/…/parentId/id/' (ids are 24 hex digits), in
- * an indexed column; a subtree is the index range [path, path with its last '/' as '0').
+ * The hierarchy designs compared: the recursive CTE the service uses (src/data/scope.sql.ts)
+ * against a materialized path, on a scratch copy of the bench database (VACUUM INTO), timed
+ * with better-sqlite3 directly (no HTTP, no ORM). The path is '/rootId/…/parentId/id/' (ids
+ * are 24 hex digits), in an indexed column; a subtree is the index range [path, path with its
+ * last '/' as '0').
  *
  * Cases, each as the service runs a list: a page of 50 (ORDER BY id) and its COUNT, with the
  * hierarchy as an `id IN (...)` predicate:

@@ -1,8 +1,10 @@
 import * as path from 'node:path';
+import { FlagValues, UsageError } from '../src/cli/args';
 
 /**
  * The bench's settings, from the command line (`npm run bench -- --clients 2000 --fresh`) and
- * the environment (BENCH_CLIENTS, BENCH_SECONDS, DATABASE_URL). The command line wins.
+ * the environment (BENCH_CLIENTS, BENCH_SECONDS, DATABASE_URL). The command line wins. The soak
+ * (soak.ts) reads its own flags the same way, with src/cli/args.ts.
  */
 export interface BenchOptions {
   /** Number of clients to generate. */
@@ -25,63 +27,51 @@ export interface BenchOptions {
   readonly root: string;
 }
 
-const USAGE = `npm run bench -- [--clients N] [--seconds S] [--fresh] [--only a,b] [--profile] [--no-http] [--no-hierarchy]
+const USAGE = `usage: npm run bench -- [--clients N] [--seconds S] [--fresh] [--only a,b] [--profile] [--no-http] [--no-hierarchy]
   env: BENCH_CLIENTS (default 100000), BENCH_SECONDS (default 5, or 1 below 10000 clients),
        DATABASE_URL (default sqlite:data/bench/sqlite-<N>.sqlite)`;
 
-function positive(name: string, raw: string | undefined, fallback: number): number {
+/** The bench's command line (`--name value` or `--name=value`; a flag it does not know is an error). */
+export const BENCH_COMMAND = {
+  program: 'bench',
+  usage: USAGE,
+  flags: {
+    clients: { type: 'string' },
+    seconds: { type: 'string' },
+    fresh: { type: 'boolean' },
+    only: { type: 'string' },
+    profile: { type: 'boolean' },
+    'no-http': { type: 'boolean' },
+    'no-hierarchy': { type: 'boolean' },
+  },
+} as const;
+
+/** A setting that must be a positive number (from its flag or its environment variable). */
+export function positive(name: string, raw: string | undefined, fallback: number, integer = false): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"\n${USAGE}`);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) throw new UsageError(`${name} must be a positive ${integer ? 'whole ' : ''}number, got "${raw}"`);
   return value;
 }
 
-/**
- * Walks command-line flags (`--name value` or `--name=value`): `handle` takes the ones it knows
- * (calling `value()` for their argument) and returns false for others, which stop the program
- * with the usage; `--help` prints the usage and exits.
- */
-export function forEachFlag(argv: readonly string[], usage: string, handle: (flag: string, value: () => string) => boolean): void {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${flag} needs a value\n${usage}`);
-      return next;
-    };
-    if (flag === '--help' || flag === '-h') {
-      process.stdout.write(`${usage}\n`);
-      process.exit(0);
-    }
-    if (!handle(flag, value)) throw new Error(`unknown argument ${arg}\n${usage}`);
-  }
-}
-
-export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, root: string): BenchOptions {
-  let clientsRaw = env.BENCH_CLIENTS;
-  let secondsRaw = env.BENCH_SECONDS;
-  let fresh = false;
-  let http = true;
-  let hierarchy = true;
-  let profile = false;
-  let only: string[] | undefined;
-  forEachFlag(argv, USAGE, (flag, value) => {
-    if (flag === '--clients') clientsRaw = value();
-    else if (flag === '--seconds') secondsRaw = value();
-    else if (flag === '--fresh') fresh = true;
-    else if (flag === '--no-http') http = false;
-    else if (flag === '--no-hierarchy') hierarchy = false;
-    else if (flag === '--profile') profile = true;
-    else if (flag === '--only') only = value().split(',').map((x) => x.trim()).filter((x) => x !== '');
-    else return false;
-    return true;
-  });
-  const clients = Math.floor(positive('--clients / BENCH_CLIENTS', clientsRaw, 100_000));
-  const seconds = positive('--seconds / BENCH_SECONDS', secondsRaw, clients < 10_000 ? 1 : 5);
+/** The bench's settings from its flags (as readCommandLine gives them) and the environment; a bad value is a UsageError. */
+export function benchOptions(values: FlagValues<typeof BENCH_COMMAND.flags>, env: NodeJS.ProcessEnv, root: string): BenchOptions {
+  const clients = Math.floor(positive('--clients / BENCH_CLIENTS', values.clients ?? env.BENCH_CLIENTS, 100_000));
+  const seconds = positive('--seconds / BENCH_SECONDS', values.seconds ?? env.BENCH_SECONDS, clients < 10_000 ? 1 : 5);
+  const only = values.only?.split(',').flatMap((x) => (x.trim() === '' ? [] : [x.trim()]));
   const given = env.DATABASE_URL;
   const databaseUrl = given && given.length > 0 ? given : `sqlite:${path.join(root, 'data', 'bench', `sqlite-${clients}.sqlite`)}`;
   const kind = databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
-  return { clients, seconds, fresh, databaseUrl, kind, http, hierarchy, only, profile, root };
+  return {
+    clients,
+    seconds,
+    fresh: values.fresh === true,
+    databaseUrl,
+    kind,
+    http: values['no-http'] !== true,
+    hierarchy: values['no-hierarchy'] !== true,
+    only,
+    profile: values.profile === true,
+    root,
+  };
 }

@@ -7,7 +7,8 @@ import { DatasetInfo, openDataset } from './dataset';
 import { HierarchyResult, measureHierarchy } from './hierarchy';
 import { load } from './load';
 import { describeMachine, loadWarning, Machine, machineLine } from './machine';
-import { BenchOptions, parseOptions } from './options';
+import { exitWithUsage, readCommandLine, UsageError } from '../src/cli/args';
+import { BENCH_COMMAND, BenchOptions, benchOptions } from './options';
 import { BenchReport, compare, hierarchyTable, ScenarioResult, scenarioTable, sqlTable, targets, targetTable } from './report';
 import { Document, Scenario, scenarios } from './scenarios';
 import { get, startService } from './service';
@@ -15,7 +16,7 @@ import { measureSql, SqlPair } from './sql-timings';
 import { ms } from './timing';
 
 /**
- * npm run bench (issue 4 item 7): builds or reuses a database of N clients, measures the
+ * npm run bench: builds or reuses a database of N clients, measures the
  * hierarchy designs and `contains` in SQL, then drives the built service over loopback with
  * autocannon (latency with 1 connection, throughput with 10), prints the tables and writes
  * them to bench/results/<sqlite|postgres>-<N>.json.
@@ -111,7 +112,7 @@ async function runScenarios(options: BenchOptions, db: Database, info: DatasetIn
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..');
-  const options = parseOptions(process.argv.slice(2), process.env, root);
+  const options = benchOptions(readCommandLine(process.argv.slice(2), BENCH_COMMAND).values, process.env, root);
   const started = Date.now();
   const machine: Machine = describeMachine();
   out(machineLine(machine));
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
+  if (e instanceof UsageError) exitWithUsage(BENCH_COMMAND, e);
   process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import { DatasetInfo } from './dataset';
 
 /**
- * The requests of issue 4 item 7, under /api/v2. Each is first sent once (its status, its
+ * The bench's requests, under /api/v2. Each is first sent once (its status, its
  * X-Statement-Count and a check that it answers what the scenario means), then driven with
  * autocannon. A scenario the service refuses (e.g. a parameter not built yet: 400) is reported
  * as not run, with the error code.

@@ -12,10 +12,11 @@ import { Ledger, marker, Problems, SharedClient, Tracked } from './soak-model';
 import { Verification, verify } from './soak-verify';
 import { Worker, World } from './soak-workload';
 import { ms } from './timing';
-import { forEachFlag } from './options';
+import { exitWithUsage, readCommandLine, UsageError } from '../src/cli/args';
+import { positive } from './options';
 
 /**
- * npm run soak (issue 8 item 5): starts the built service on a fresh SQLite file under
+ * npm run soak: starts the built service on a fresh SQLite file under
  * data/soak/ (or DATABASE_URL), drives a mixed read/write workload from a fixed number of
  * workers over keep-alive HTTP for a set time, stops it, then checks the database directly:
  * every acknowledged write is there with its last acknowledged values, refused ones left
@@ -23,9 +24,14 @@ import { forEachFlag } from './options';
  * and exits 1 on any 5xx, lost write, broken invariant or failed check.
  */
 
-const USAGE = `npm run soak -- [--seconds N] [--workers N] [--seed N]
+/** The soak's command line (`--name value` or `--name=value`; a flag it does not know is an error). */
+const SOAK_COMMAND = {
+  program: 'soak',
+  usage: `usage: npm run soak -- [--seconds N] [--workers N] [--seed N]
   env: SOAK_SECONDS (default 60), SOAK_WORKERS (default 8), SOAK_SEED (default random),
-       DATABASE_URL (default: a fresh sqlite:data/soak/soak.sqlite; a postgres:// database must exist)`;
+       DATABASE_URL (default: a fresh sqlite:data/soak/soak.sqlite; a postgres:// database must exist)`,
+  flags: { seconds: { type: 'string' }, workers: { type: 'string' }, seed: { type: 'string' } },
+} as const;
 
 interface SoakOptions {
   readonly seconds: number;
@@ -37,29 +43,14 @@ interface SoakOptions {
 }
 
 function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, root: string): SoakOptions {
-  let seconds = env.SOAK_SECONDS;
-  let workers = env.SOAK_WORKERS;
-  let seed = env.SOAK_SEED;
-  forEachFlag(argv, USAGE, (flag, value) => {
-    if (flag === '--seconds') seconds = value();
-    else if (flag === '--workers') workers = value();
-    else if (flag === '--seed') seed = value();
-    else return false;
-    return true;
-  });
-  const positive = (name: string, raw: string | undefined, fallback: number, integer: boolean): number => {
-    if (raw === undefined || raw === '') return fallback;
-    const v = Number(raw);
-    if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) throw new Error(`${name} must be a positive ${integer ? 'whole ' : ''}number, got "${raw}"\n${USAGE}`);
-    return v;
-  };
+  const { values } = readCommandLine(argv, SOAK_COMMAND);
   const given = env.DATABASE_URL;
   const databaseUrl = given && given !== '' ? given : `sqlite:${path.join(root, 'data', 'soak', 'soak.sqlite')}`;
   if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) throw new Error(`DATABASE_URL must be sqlite:PATH or postgres://…, got "${databaseUrl}"`);
   return {
-    seconds: positive('--seconds / SOAK_SECONDS', seconds, 60, false),
-    workers: positive('--workers / SOAK_WORKERS', workers, 8, true),
-    seed: positive('--seed / SOAK_SEED', seed, 1 + Math.floor(Math.random() * 1e9), true),
+    seconds: positive('--seconds / SOAK_SECONDS', values.seconds ?? env.SOAK_SECONDS, 60),
+    workers: positive('--workers / SOAK_WORKERS', values.workers ?? env.SOAK_WORKERS, 8, true),
+    seed: positive('--seed / SOAK_SEED', values.seed ?? env.SOAK_SEED, 1 + Math.floor(Math.random() * 1e9), true),
     databaseUrl,
     kind: databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres',
     root,
@@ -156,8 +147,8 @@ async function main(): Promise<number> {
   const ledger = new Ledger(ledgerFile);
   const problems = new Problems();
   let world: World | undefined;
-  let workers: Worker[] = [];
-  let loadSeconds = 0;
+  let workers: Worker[];
+  let loadSeconds: number;
   let setup: Awaited<ReturnType<typeof setUp>> | undefined;
   try {
     setup = await setUp(http, adminSecret, tag, 6);
@@ -295,6 +286,7 @@ function print(r: SoakReport, busy: string | undefined): void {
 main().then(
   (code) => process.exit(code),
   (e) => {
+    if (e instanceof UsageError) exitWithUsage(SOAK_COMMAND, e);
     process.stderr.write(`soak: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
   },

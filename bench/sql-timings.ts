@@ -4,8 +4,8 @@ import { lastPageNumber } from './scenarios';
 import { time, Timing } from './timing';
 
 /**
- * The two "N× faster" targets of issue 4 timed in SQL alone (better-sqlite3, read-only on the
- * bench database), with the statements the service issues for a page of 50 (ORDER BY id):
+ * The two "N× faster" targets (bench/report.ts) timed in SQL alone (better-sqlite3, read-only
+ * on the bench database), with the statements the service issues for a page of 50 (ORDER BY id):
  *  - `contains` on names: the page and its COUNT with the FTS5 trigram prefilter, and the same
  *    statements without it, which must scan the table; both return the same rows;
  *  - the last page: LIMIT/OFFSET and its COUNT, against the keyset read backwards (LIMIT 51,

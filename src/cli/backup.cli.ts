@@ -1,30 +1,38 @@
 import { ConfigError, loadConfig } from '../config/config';
 import { BackupRefusal, backupSqlite, checkBackupPaths, sqliteFileOf } from '../data/backup';
+import { CommandLine, parseCommandLine, UsageError } from './args';
 
 /**
  * npm run backup -- FILE [--force]
  * A consistent copy of the SQLite database named by DATABASE_URL (read as the service reads
  * it; default sqlite:./data/app.sqlite), taken with SQLite's backup API while the service
- * runs. Exit codes: 0 done, 1 failed, 2 refused (PostgreSQL, no database, FILE exists) with a
- * one-line reason on standard error.
+ * runs. Exit codes: 0 done, 1 failed, 2 refused (PostgreSQL, no database, FILE exists, an
+ * unknown option) with a one-line reason on standard error.
  */
 const USAGE = 'usage: npm run backup -- FILE [--force]   (copies the SQLite database of DATABASE_URL to FILE)';
+
+const SPEC = { program: 'backup', usage: USAGE, flags: { force: { type: 'boolean' } }, positionals: true } as const;
 
 const number = (n: number) => n.toLocaleString('en-US');
 
 async function main(argv: string[]): Promise<number> {
-  const files = argv.filter((a) => !a.startsWith('-'));
-  const flags = argv.filter((a) => a.startsWith('-'));
-  if (flags.includes('--help') || flags.includes('-h')) {
+  let line: CommandLine<typeof SPEC.flags>;
+  try {
+    line = parseCommandLine(argv, SPEC);
+  } catch (e) {
+    // A mistake on the command line is refused like the rest: one line, exit code 2.
+    throw e instanceof UsageError ? new BackupRefusal(`${e.message}; ${USAGE}`) : e;
+  }
+  if (line.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const unknown = flags.find((f) => f !== '--force');
-  if (unknown || files.length !== 1) throw new BackupRefusal(unknown ? `unknown option ${unknown}; ${USAGE}` : USAGE);
+  const files = line.positionals;
+  if (files.length !== 1) throw new BackupRefusal(files.length === 0 ? USAGE : `one FILE expected, got ${files.length}; ${USAGE}`);
   const destination = files[0];
   // Only DATABASE_URL matters here: the rest of the service's configuration is not checked.
   const source = sqliteFileOf(loadConfig({ DATABASE_URL: process.env.DATABASE_URL }).databaseUrl);
-  const force = flags.includes('--force');
+  const force = line.values.force === true;
   checkBackupPaths(source, destination, force);
   process.stdout.write(`Backing up ${source} to ${destination} (SQLite online backup; the service may keep running)\n`);
   let lastShown = -1;

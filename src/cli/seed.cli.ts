@@ -1,10 +1,18 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config/config';
 import { Store } from '../data/store';
+import { readCommandLine } from './args';
 import { seedDemoData } from './seed';
 
 /** npm run seed: loads the demo data into DATABASE_URL (once; a second run changes nothing). */
-async function main(): Promise<void> {
+const SPEC = {
+  program: 'seed',
+  usage: 'usage: npm run seed   (loads the demo data into the database of DATABASE_URL, once; takes no options)',
+  flags: {},
+} as const;
+
+async function main(argv: string[]): Promise<void> {
+  readCommandLine(argv, SPEC);
   const db = await Store.open(loadConfig().databaseUrl);
   try {
     const result = await seedDemoData(db);
@@ -14,7 +22,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
+main(process.argv.slice(2)).catch((e) => {
   process.stderr.write(`seed: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });

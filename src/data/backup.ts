@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
 /**
- * Online backup of the SQLite database (issue 8 item 6) with SQLite's backup API, while the
+ * Online backup of the SQLite database (`npm run backup`) with SQLite's backup API, while the
  * service keeps running: the copy is one consistent snapshot, taken page by page from a
  * separate read-only connection. WAL mode lets the service go on writing meanwhile; when one
  * of its writes lands between two steps, SQLite restarts the copy from the first page (the

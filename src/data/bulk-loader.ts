@@ -15,9 +15,7 @@ import { Params, q } from './sql';
  *
  * Rows are sent as multi-row INSERT statements holding at most MAX_VARIABLES bound values
  * (SQLite's limit, well under PostgreSQL's 65,535), inside the caller's transaction.
- * Triggers stay in place: measured at 100,000 clients (400,000 rows, about 5 s), the FTS5
- * trigger of the name index costs under 10% of the load, and dropping it and rebuilding the
- * index afterwards saves about 0.2 s, so the index is kept in step row by row as in service.
+ * Triggers stay in place (the FTS5 name index kept in step row by row): bench/README.md, "Bulk load".
  */
 
 /** SQLite's SQLITE_MAX_VARIABLE_NUMBER since 3.32. */

@@ -51,6 +51,7 @@ export const sqliteDialect: Dialect = {
   placeholder: () => '?',
   substringPrefilter: (alias, index, folded, params) =>
     // FTS5 strings cannot hold control characters (a NUL ends them): such needles scan instead.
+    // eslint-disable-next-line no-control-regex -- control characters are what this looks for
     [...folded].length < 3 || /[\u0000-\u001f]/.test(folded) ? undefined : `${alias}.rowid IN (SELECT rowid FROM ${q(index)} WHERE ${q(index)} MATCH ${params.add(`"${folded.replace(/"/g, '""')}"`)})`,
   // A JSON array read back by json_each: one parameter, any length.
   inArray: (expr, values, params, negated) => `${expr} ${negated ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(${params.add(JSON.stringify(values))}))`,

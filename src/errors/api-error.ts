@@ -36,7 +36,7 @@ export const ERROR_CODES = [
   'rate_limited',
   'internal_error',
   'unavailable',
-  // Limits on the HTTP exchange itself (issue 8): some are answered by the HTTP parser's
+  // Limits on the HTTP exchange itself: some are answered by the HTTP parser's
   // handler (src/http/client-error.ts) before any route is known.
   'malformed_request',
   'invalid_header',

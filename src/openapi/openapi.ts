@@ -4,7 +4,7 @@ import { ATOMIC_EXT, JSONAPI, JSONAPI_ALIAS } from '../http/middleware/negotiati
 import { FILTER_OPERATORS } from '../query/ast';
 import { HIERARCHY_FILTERS, operatorsFor } from '../query/filter.parser';
 import { Registry } from '../resources/registry';
-import { AttributeDef, JsonSchema, RelationshipDef, ResourceDef } from '../resources/types';
+import { AttributeDef, RelationshipDef, ResourceDef } from '../resources/types';
 
 /**
  * The OpenAPI 3.1 document, derived from the resource registry at start (never written by

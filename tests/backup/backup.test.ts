@@ -6,7 +6,7 @@ import { TMP } from '../support/harness';
 import { apiRequest, buildService, httpRequest, killAll, removeDatabase, Run, runNode, ServerProcess, startServer, tempDatabase } from '../support/server-process';
 
 /**
- * `npm run backup -- FILE` (issue 8 item 6), run as its compiled self against the SQLite file
+ * `npm run backup -- FILE`, run as its compiled self against the SQLite file
  * of a real service process that keeps writing through the API while the copy is taken. The
  * copy must be one consistent moment (for each writer, a prefix of what it wrote), hold every
  * write acknowledged before the backup started, pass PRAGMA integrity_check, stand alone

@@ -129,9 +129,8 @@ describeBrowser('the /docs page in Chromium', () => {
   async function liveStatus(block: Locator, expected: string): Promise<string> {
     const cell = block.locator('.live-responses-table tr.response .response-col_status').first();
     const deadline = Date.now() + UI_TIMEOUT;
-    let shown = '';
     for (;;) {
-      shown = ((await cell.textContent({ timeout: UI_TIMEOUT })) ?? '').trim();
+      const shown = ((await cell.textContent({ timeout: UI_TIMEOUT })) ?? '').trim();
       if (shown === expected || Date.now() > deadline) return shown;
       await page.waitForTimeout(100);
     }

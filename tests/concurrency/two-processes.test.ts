@@ -4,7 +4,7 @@ import { apiRequest, buildService, HttpResponse, killAll, removeDatabase, Server
 import { Cluster, concurrencyAdminToken, createClient, printedTokens, race, send, serverErrors, serverFor, SharedFile, stopServers, tally, uniqueTag } from '../support/concurrency-helpers';
 
 /**
- * Issue 5, "Concurrency safety on SQLite" (SPEC §6): two service processes, built and started
+ * Concurrency safety on SQLite (SPEC §6): two service processes, built and started
  * as `npm start` runs them, share one SQLite file, so the races below are between two
  * connections and two event loops, not just two requests in one process. Requests alternate
  * between the processes and are sent together: tests 1–3 hold every request at the last byte of

@@ -3,7 +3,7 @@ import { buildService, killAll, removeDatabase, tempDatabase } from '../support/
 import { crashRounds, crashSeed, crashTest, crashWorkers, sqliteDatabase } from '../support/crash-helpers';
 
 /**
- * Issue 8, item 4, "crash safety" on SQLite: the service, built and started as `npm start`
+ * Crash safety on SQLite: the service, built and started as `npm start`
  * runs it, takes concurrent writes from CRASH_WORKERS (12) workers: creates of clients under a
  * parent, of legal entities and projects, reparenting PATCHes (some that would make a cycle),
  * moves and renames, deletes (some refused), flat creates that take projects over, and atomic

@@ -7,7 +7,7 @@ import { expectCleanAnswer, fingerprint, FUZZ } from '../support/fuzz-helpers';
 import { Harness, JSONAPI, startHarness } from '../support/harness';
 
 /**
- * Fuzzing the read side and the headers (issue 8): random query strings (parameter families,
+ * Fuzzing the read side and the headers: random query strings (parameter families,
  * names and values, well and badly encoded) on every read endpoint of both surfaces, and random
  * Accept, Content-Type (with parameters) and Host headers on reads and writes. Property: never a
  * 5xx, errors are error documents with contract codes (400s name their parameter), and nothing

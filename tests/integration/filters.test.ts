@@ -87,7 +87,10 @@ function subtree(rootId: string): Set<string> {
   let grew = true;
   while (grew) {
     grew = false;
-    for (const r of rows) if (r.parent && out.has(r.parent) && !out.has(r.id)) out.add(r.id), (grew = true);
+    for (const r of rows) if (r.parent && out.has(r.parent) && !out.has(r.id)) {
+      out.add(r.id);
+      grew = true;
+    }
   }
   return out;
 }

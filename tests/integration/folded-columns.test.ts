@@ -14,7 +14,7 @@ import { casefold } from '../../src/resources/values';
 import { api, flat, freshDatabase, Harness, ON_POSTGRES, startHarness } from '../support/harness';
 
 /**
- * Issue 12, item 5.1: case folding can make a value longer (ﬃ → ffi, ΐ → three code points).
+ * Case folding can make a value longer (ﬃ → ffi, ΐ → three code points).
  * The folded copies the service stores (email_key, name_key) must hold the folded form of any
  * valid value, on SQLite and PostgreSQL alike: a valid email is never a 500.
  */

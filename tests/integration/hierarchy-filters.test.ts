@@ -59,7 +59,10 @@ afterAll(() => h.close());
 function below(of: string): string[] {
   const out: string[] = [];
   const walk = (p: string) => {
-    for (const n of nodes.values()) if (n.parent === p) out.push(n.id), walk(n.id);
+    for (const n of nodes.values()) if (n.parent === p) {
+      out.push(n.id);
+      walk(n.id);
+    }
   };
   walk(of);
   return out.sort(compareCodePoints);

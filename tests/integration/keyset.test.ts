@@ -74,7 +74,10 @@ function subtree(root: string): Set<string> {
   const out = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const r of all.values()) if (r.parent && out.has(r.parent) && !out.has(r.id)) out.add(r.id), (grew = true);
+    for (const r of all.values()) if (r.parent && out.has(r.parent) && !out.has(r.id)) {
+      out.add(r.id);
+      grew = true;
+    }
   }
   return out;
 }

@@ -9,8 +9,6 @@ import { expectError } from '../support/spec-helpers';
  * (MAX_RELATIONSHIP_IDS, 10,000 by default; beyond → 413 with a pointer at the array).
  */
 
-type Json = Record<string, any>;
-
 /** More than SQLite's 32,766 bind variables; bare 24-hex ids keep the body under 1 MiB. */
 const MANY = 33_000;
 

@@ -2,7 +2,7 @@ import { api, clientToken, countStatements, Harness, startHarness, ON_POSTGRES }
 import { bulkClients, bulkOwned, cursorOf, relative } from '../support/query-helpers';
 
 /**
- * Statement counts of the query language (issue 4): every filter, path filter, path sort,
+ * Statement counts of the query language: every filter, path filter, path sort,
  * hierarchy filter, keyset page (first, middle, last) and include issues a number of SQL
  * statements that depends neither on the page size nor on the size of the data. Keyset pages
  * never count rows.

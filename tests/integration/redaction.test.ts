@@ -3,7 +3,7 @@ import { freshDatabase, ON_POSTGRES } from '../support/harness';
 import { apiRequest, buildService, eventually, killAll, removeDatabase, ServerProcess, spawnServer, splitLines, startServer, tempDatabase, within } from '../support/server-process';
 
 /**
- * Issue 12, item 5.6: a DATABASE_URL's password never shows, neither in what the service prints
+ * A DATABASE_URL's password never shows, neither in what the service prints
  * when it refuses or fails to start, nor in its log lines. Run as `npm start` runs it.
  */
 

@@ -82,7 +82,10 @@ beforeAll(async () => {
   visible = new Set([m1]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const r of rows) if (r.parent && visible.has(r.parent) && !visible.has(r.id)) visible.add(r.id), (grew = true);
+    for (const r of rows) if (r.parent && visible.has(r.parent) && !visible.has(r.id)) {
+      visible.add(r.id);
+      grew = true;
+    }
   }
 });
 afterAll(() => h.close());

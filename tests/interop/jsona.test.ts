@@ -1,6 +1,6 @@
 import Jsona from 'jsona';
 import type { TJsonApiBody, TJsonaModel } from 'jsona/lib/JsonaTypes';
-import { makeClient, makeOwned } from '../support/factories';
+import { makeClient } from '../support/factories';
 import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, lowerCaseHeaders, ResponseRecorder, rejectionOf, startLiveServer } from '../support/interop-helpers';
 
 /**

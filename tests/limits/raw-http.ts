@@ -13,7 +13,7 @@ export interface RawAnswer {
   /** Header names in lower case. */
   headers: Record<string, string>;
   text: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   /** Milliseconds from connecting to the end of the answer. */
   ms: number;
 }

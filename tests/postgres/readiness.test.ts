@@ -4,7 +4,7 @@ import { concurrencyAdminToken, uniqueTag } from '../support/concurrency-helpers
 import { describeOnPostgres, ThrowawayPostgres } from '../support/postgres-helpers';
 
 /**
- * Issue 6, "Operations" (SPEC §7): `/readyz` answers 503 while PostgreSQL is unreachable and 200
+ * Readiness (SPEC §7): `/readyz` answers 503 while PostgreSQL is unreachable and 200
  * again once it is back, without restarting the service; `/healthz` and the process stay up
  * meanwhile. The PostgreSQL server here is the test's own (.ci/postgres.sh start, then pg_ctl
  * stop/start on the same data folder and port), never the shared test server, since it is taken
@@ -16,7 +16,7 @@ const describePg = describeOnPostgres('tests/postgres/readiness.test.ts');
 /** Polls `probe` every 100 ms until it gives `status`; returns how long that took, or throws. */
 async function until(what: string, probe: () => Promise<HttpResponse>, status: number, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  let last = 'no answer';
+  let last: string;
   for (;;) {
     try {
       const res = await probe();

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { api, clientToken, flat, Harness, startHarness } from '../support/harness';
 import { makeClient, makeOwned } from '../support/factories';
-import { allowed, expectError, expectErrors, expectNoLeak, listen, rawRequest, titlesByCode, unusedId } from '../support/spec-helpers';
+import { allowed, expectError, expectNoLeak, listen, rawRequest, titlesByCode, unusedId } from '../support/spec-helpers';
 
 /**
  * SPEC §2 "Errors" and the 4xx cases of §2–§4 that are not about values (writes.test.ts) or the

@@ -6,7 +6,7 @@ import { OpenApiMismatchError } from './validate-responses';
 import { prng, Rng } from '../../bench/prng';
 
 /**
- * Crash safety (issue 8, item 4): the service is SIGKILLed while concurrent writes are in
+ * Crash safety: the service is SIGKILLed while concurrent writes are in
  * flight, restarted on the same database, and the database must then hold exactly what the
  * acknowledged writes promised, each unknown-outcome request applied whole or not at all,
  * and nothing else.
@@ -95,7 +95,6 @@ export function isConnectionError(e: unknown): boolean {
 
 export type Kind = 'client' | 'legal-entity' | 'project';
 export const KINDS: readonly Kind[] = ['client', 'legal-entity', 'project'];
-const TABLE: Record<Kind, string> = { client: 'clients', 'legal-entity': 'legal_entities', project: 'projects' };
 const PATH: Record<Kind, string> = { client: 'clients', 'legal-entity': 'legal-entities', project: 'projects' };
 /** The to-one of each kind: a client's parent, an owned entity's owner. */
 const REF: Record<Kind, string> = { client: 'parent', 'legal-entity': 'client', project: 'client' };
@@ -816,7 +815,6 @@ async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Prom
 }
 
 /** The resource object of a row as the API must show it, reduced to what the model knows. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function apiView(kind: Kind, data: any): Record<string, unknown> {
   const a = data?.attributes ?? {};
   const view: Record<string, unknown> = { name: a.name, ref: data?.relationships?.[REF[kind]]?.data?.id ?? null, version: data?.meta?.version };

@@ -121,7 +121,7 @@ export function mutate(doc: Json, mutations: readonly Mutation[]): Json {
       root = m.op === 'wrap' ? [root] : m.op === 'null' ? null : m.op === 'replace' ? m.value : root;
       continue;
     }
-    let parent: any = root; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let parent: any = root;
     for (const k of path.slice(0, -1)) parent = parent[k];
     const last = path[path.length - 1];
     const target = parent[last] as Json;

@@ -164,7 +164,7 @@ export interface HttpResponse {
   headers: http.IncomingHttpHeaders;
   text: string;
   /** The body parsed as JSON, or undefined when it is not JSON. */
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 /**

@@ -139,7 +139,7 @@ export function rawRequest(port: number, method: string, path: string, headers: 
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = undefined;
+          let parsed: unknown;
           try {
             parsed = text.length > 0 ? JSON.parse(text) : undefined;
           } catch {

@@ -7,12 +7,13 @@ import { cursorOf, cursorPayload, enc, getIds, readableText, relative, walk, wal
 import { allForestIds, forestIdsOf, neverExistingId } from '../support/tenancy-helpers';
 
 /**
- * The tenancy matrix extended to every query parameter of issue 4 (SPEC §4: a client token sees
- * its client's subtree; "everything else answers 404, as if it did not exist, on every path:
- * ... filters, counts, totals, cursors"). Generated from the registry: for every readable type,
- * on its collection and on the related and linkage endpoints that list it, every filter that
- * names an id (to-one relationships, their paths, ids, descendantOf, ancestorOf) × every page
- * mode (page numbers with totals, keyset from either end) × includes (counts) and path sorts.
+ * The tenancy matrix extended to every query parameter: filters, sorts, pages and include
+ * (SPEC §4: a client token sees its client's subtree; "everything else answers 404, as if it
+ * did not exist, on every path: ... filters, counts, totals, cursors"). Generated from the
+ * registry: for every readable type, on its collection and on the related and linkage
+ * endpoints that list it, every filter that names an id (to-one relationships, their paths,
+ * ids, descendantOf, ancestorOf) × every page mode (page numbers with totals, keyset from
+ * either end) × includes (counts) and path sorts.
  *
  * For each out-of-scope id, the answer must be the answer for an id that never existed: same
  * status, content type and body once the id itself is replaced, and once the signatures of

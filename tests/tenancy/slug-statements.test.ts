@@ -3,7 +3,7 @@ import { makeClient } from '../support/factories';
 import { api, clientToken, countStatements, Harness, startHarness } from '../support/harness';
 
 /**
- * Issue 12, item 5.4: whether a slug exists outside the caller's scope must not show in the work a
+ * Whether a slug exists outside the caller's scope must not show in the work a
  * subdomain request does. Narrowing is one statement whatever the slug: unknown, outside the
  * token's subtree, above its client, at it or below it.
  *

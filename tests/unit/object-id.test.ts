@@ -10,7 +10,7 @@ function freshModule(counterStart?: number): typeof import('../../src/data/objec
       // Only the counter's random start is pinned, so the wrap is reached in a few calls.
       jest.doMock('node:crypto', () => ({ ...jest.requireActual('node:crypto'), randomInt: () => counterStart }));
     }
-    mod = require('../../src/data/object-id');
+    mod = jest.requireActual<typeof import('../../src/data/object-id')>('../../src/data/object-id');
   });
   jest.dontMock('node:crypto');
   return mod!;

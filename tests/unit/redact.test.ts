@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../../src/config/config';
 import { redact } from '../../src/config/redact';
 import { createLogger } from '../../src/logger';
 
-/** Issue 12, item 5.6: credentials never reach a message or a log line. */
+/** Credentials never reach a message or a log line. */
 
 describe('redact', () => {
   it.each([
