@@ -6,11 +6,23 @@ import { defineConfig } from 'eslint/config';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-/** The data layer's internals: the executor and the SQL builders. */
-const DATA_INTERNALS = ['**/data/database', '**/data/sql', '**/data/query-composer', '**/data/writer', '**/data/scope.sql'];
-/** The same, less the database itself, which the entry points open (and close). */
-const SQL_BUILDERS = DATA_INTERNALS.filter((p) => p !== '**/data/database');
-const BOUNDARY = 'Only src/data reaches the database executor or builds SQL: go through the data layer’s own functions.';
+/**
+ * The data layer's internals: the executor, the SQL builders, the unscoped reads and the issuing
+ * of request scopes. Outside src/data, code goes through data/store (Store, Session) instead.
+ */
+const DATA_INTERNALS = [
+  '**/data/database',
+  '**/data/sql',
+  '**/data/query-composer',
+  '**/data/writer',
+  '**/data/scope.sql',
+  '**/data/unscoped',
+  '**/data/callers',
+  '**/data/tenancy',
+  '**/data/token-store',
+  '**/data/bulk-loader',
+];
+const BOUNDARY = 'Only src/data reaches the database executor or builds SQL: open a Store and go through its sessions (src/data/store.ts).';
 
 export default defineConfig(
   { ignores: ['dist/**', 'data/**', 'coverage/**', 'tests/.tmp/**', 'tests/.artifacts/**', 'bench/results/**'] },
@@ -38,30 +50,6 @@ export default defineConfig(
     files: ['src/**/*.ts', 'entities/**/*.ts', 'serializers/**/*.ts', 'ormconfig.ts'],
     ignores: ['src/data/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: DATA_INTERNALS, message: BOUNDARY }] }] },
-  },
-  {
-    // The entry points open and close the database, so they may import it; they build no SQL.
-    files: ['src/server.ts', 'src/app.ts', 'src/bootstrap.ts', 'src/cli/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: SQL_BUILDERS, message: BOUNDARY }] }] },
-  },
-  {
-    // TEMPORARY: the files that cross the boundary today, while the data layer gets a facade
-    // (src/data/store) for them to import instead. This list only shrinks: remove a file once it
-    // no longer imports the internals, and delete this block when the list is empty. Do not add.
-    files: [
-      'src/errors/error.mapper.ts',
-      'src/http/flat/router.ts',
-      'src/http/jsonapi/atomic.ts',
-      'src/http/jsonapi/router.ts',
-      'src/http/middleware/auth.ts',
-      'src/http/middleware/request-context.ts',
-      'src/http/middleware/tenancy.ts',
-      'src/operations/atomic.ts',
-      'src/operations/context.ts',
-      'src/operations/read.ts',
-      'src/operations/write.ts',
-    ],
-    rules: { 'no-restricted-imports': 'off' },
   },
 
   prettier,
