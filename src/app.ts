@@ -19,7 +19,7 @@ import { requestTimeout } from './http/middleware/timeout';
 import { flatNegotiation, flatRouter } from './http/flat/router';
 import { jsonApiRouter } from './http/jsonapi/router';
 import { docsRouter } from './http/docs';
-import { buildOpenApi } from './openapi/openapi';
+import { buildOpenApi } from './openapi';
 import { registry } from './resources/registry';
 
 /**
