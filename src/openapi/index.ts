@@ -3,7 +3,7 @@ import { FILTER_OPERATORS } from '../query/ast';
 import { Registry } from '../resources/registry';
 import { commonSchemas } from './common.schemas';
 import { sharedParameters, typeParameters } from './parameters';
-import { otherPaths, typePaths } from './paths';
+import { jsonApiPaths, otherPaths } from './paths';
 import { resourceSchemas } from './resource.schemas';
 import { addCrossCuttingResponses, componentResponses } from './responses';
 import { Obj } from './schema.helpers';
@@ -23,13 +23,11 @@ function prune<T>(value: T): T {
 export function buildOpenApi(registry: Registry, config: Config): Obj {
   const schemas: Record<string, Obj> = commonSchemas(registry);
   const parameters: Record<string, Obj> = sharedParameters(registry, config);
-  const paths: Record<string, Obj> = {};
   for (const def of registry.resources) {
     Object.assign(schemas, resourceSchemas(def, registry, config.limits.maxLinkage));
     Object.assign(parameters, typeParameters(def, registry, config));
-    Object.assign(paths, typePaths(def, registry));
   }
-  Object.assign(paths, otherPaths());
+  const paths: Record<string, Obj> = { ...jsonApiPaths(registry), ...otherPaths() };
   addCrossCuttingResponses(paths);
   const { rateLimitPerMinute, authFailuresPerMinute, requestTimeoutMs, maxHeaderBytes, maxJsonDepth } = config.protection;
   return prune({

@@ -1,136 +1,88 @@
-import { ATOMIC_EXT } from '../http/middleware/negotiation';
+import { AnyTarget, Answer, Endpoint, endpointInstances, EndpointMethod, RequestDocument } from '../http/jsonapi/endpoint.kind';
+import { JSONAPI_ENDPOINTS } from '../http/jsonapi/endpoints';
 import { Registry } from '../resources/registry';
 import { ResourceDef } from '../resources/types';
 import { filterParameterKeys, param, queryParam } from './parameters';
 import { ATOMIC_MEDIA_TYPE, errorResponses, ETAG, jsonApiContent, READ_ERRORS, requestBody, WRITE_ERRORS } from './responses';
-import { names, Obj, pascal, ref } from './schema.helpers';
+import { names, Obj, ref } from './schema.helpers';
 
-/** The paths: every method of /api/v2 per type, the atomic endpoint, the flat surface, health. */
+/**
+ * The paths. Those of /api/v2 are read from the endpoint table (src/http/jsonapi/endpoints.ts):
+ * each endpoint per type and relationship, its methods, their parameters (from the query
+ * context: only the families that shape the answer), bodies, answers and errors.
+ */
 
-export function typePaths(def: ResourceDef, registry: Registry): Record<string, Obj> {
-  const n = names(def);
-  const T = pascal(def.type);
-  const Ts = pascal(def.path);
-  const base = `/api/v2/${def.path}`;
-  const tag = def.path;
-  const adminOnly = def.scope.kind === 'admin-only';
-  const readErrors = adminOnly ? [...READ_ERRORS, 403].sort() : READ_ERRORS;
-  const note = adminOnly
-    ? ' Admin tokens only (a client token gets 403). On a client subdomain, only those of clients in that subtree (others are 404); one that belongs to no client cannot be made there (403).'
-    : '';
-  const single = (d: ResourceDef) => [param(`${d.type}.include`), ...registry.resources.map((r) => param(`fields.${r.type}`))];
-  const collection = (d: ResourceDef) => [
-    ...single(d),
-    param(`${d.type}.sort`),
-    param('page.number'),
-    param('page.size'),
-    param('page.after'),
-    param('page.before'),
-    ...filterParameterKeys(d).map(param),
-  ];
-  const ok = (schema: string, description: string, headers?: Obj) => ({ description, ...(headers ? { headers } : {}), content: jsonApiContent(ref(schema)) });
+type Names = ReturnType<typeof names>;
 
-  const paths: Record<string, Obj> = {
-    [base]: {
-      get: {
-        operationId: `list${Ts}`,
-        tags: [tag],
-        summary: `List ${def.path}`,
-        description: `A page of ${def.path} the caller may see, with filters, sorting, includes and pagination.${note}`,
-        parameters: collection(def),
-        responses: { '200': ok(n.collection, `A page of ${def.path}.`), ...errorResponses('jsonapi', readErrors) },
-      },
-      post: {
-        operationId: `create${T}`,
-        tags: [tag],
-        summary: `Create a ${def.type}`,
-        description: `Admin tokens only.${def.createdMeta ? ` The response's data.meta carries ${Object.keys(def.createdMeta).join(', ')}, shown this once.` : ''}`,
-        parameters: single(def),
-        requestBody: requestBody(ref(n.create)),
-        responses: {
-          '201': ok(n.document, 'Created.', { Location: { required: true, schema: ref('Link') }, ...ETAG }),
-          ...errorResponses('jsonapi', WRITE_ERRORS),
-        },
-      },
-    },
-    [`${base}/{id}`]: {
-      parameters: [param('id')],
-      get: {
-        operationId: `get${T}`,
-        tags: [tag],
-        summary: `Get one ${def.type}`,
-        description: note.trim() || undefined,
-        parameters: [...single(def), param('If-None-Match')],
-        responses: { '200': ok(n.document, `The ${def.type}.`, ETAG), '304': { description: 'Not modified (If-None-Match matched).' }, ...errorResponses('jsonapi', readErrors) },
-      },
-      patch: {
-        operationId: `update${T}`,
-        tags: [tag],
-        summary: `Update a ${def.type}`,
-        description: 'Admin tokens only. Changes only the members sent.',
-        parameters: [...single(def), param('If-Match'), param('Prefer')],
-        requestBody: requestBody(ref(n.update)),
-        responses: {
-          '200': ok(n.document, 'Updated.', ETAG),
-          '204': { description: 'Updated (Prefer: return=minimal).' },
-          ...errorResponses('jsonapi', [...WRITE_ERRORS, 412].sort()),
-        },
-      },
-      delete: {
-        operationId: `delete${T}`,
-        tags: [tag],
-        summary: `Delete a ${def.type}`,
-        description: def.deleteBlockers.length > 0 ? `Refused with 409 while it has ${def.deleteBlockers.map((b) => b.name).join(', ')} (one error each, meta.relationship and meta.count).` : undefined,
-        parameters: [param('If-Match')],
-        responses: { '204': { description: 'Deleted.' }, ...errorResponses('jsonapi', [...WRITE_ERRORS, 412].sort()) },
-      },
-    },
+/** The query parameters a method documents: the families its query context accepts that shape its answer. */
+function queryParameters(registry: Registry, subject: ResourceDef, m: EndpointMethod<AnyTarget>): Obj[] {
+  const context = m.query;
+  const document = m.answers.find((a) => a.document)?.document;
+  const shapesResources = document === 'collection' || document === 'resource' || document === 'related';
+  const shapesPaging = document === 'collection' || document === 'to-many-linkage';
+  const out: Obj[] = [];
+  if ((context === 'collection' || context === 'single') && shapesResources) {
+    out.push(param(`${subject.type}.include`), ...registry.resources.map((r) => param(`fields.${r.type}`)));
+  }
+  if ((context === 'collection' || context === 'linkage') && shapesPaging) {
+    out.push(param(`${subject.type}.sort`), param('page.number'), param('page.size'), param('page.after'), param('page.before'), ...filterParameterKeys(subject).map(param));
+  }
+  if (m.conditional) out.push(param(m.conditional));
+  if (m.prefer) out.push(param('Prefer'));
+  return out;
+}
+
+function answer(a: Answer, n: Names | undefined): Obj {
+  if (!a.document) return { description: a.description };
+  const headers = a.location ? { Location: { required: true, schema: ref('Link') }, ...ETAG } : a.etag ? ETAG : undefined;
+  const schema = (name: keyof Names) => jsonApiContent(ref(n![name]));
+  const content = {
+    collection: () => schema('collection'),
+    resource: () => schema('document'),
+    related: () => schema('relatedDocument'),
+    'to-one-linkage': () => schema('toOneLinkage'),
+    'to-many-linkage': () => schema('toManyLinkage'),
+    atomic: () => ({ [ATOMIC_MEDIA_TYPE]: { schema: ref('AtomicResponse') } }),
+    openapi: () => ({ 'application/json': { schema: { type: 'object' } } }),
+  }[a.document]();
+  return { description: a.description, ...(headers ? { headers } : {}), content };
+}
+
+function body(document: RequestDocument, n: Names | undefined): Obj {
+  if (document === 'atomic') return { required: true, content: { [ATOMIC_MEDIA_TYPE]: { schema: ref('AtomicRequest') } } };
+  const name = ({ create: 'create', update: 'update', 'to-one-linkage': 'toOneLinkageRequest', 'to-many-linkage': 'toManyLinkageRequest' } as const)[document];
+  return requestBody(ref(n![name]));
+}
+
+function errors(m: EndpointMethod<AnyTarget>, def: ResourceDef | undefined): Obj {
+  if (m.errors === undefined) return {};
+  if (m.errors === 'read') return errorResponses('jsonapi', def?.scope.kind === 'admin-only' ? [...READ_ERRORS, 403].sort() : READ_ERRORS);
+  return errorResponses('jsonapi', m.errors === 'write' ? WRITE_ERRORS : [...WRITE_ERRORS, 412].sort());
+}
+
+function operation(registry: Registry, e: Endpoint, t: AnyTarget, m: EndpointMethod<AnyTarget>): Obj {
+  const subject = e.subject === 'type' ? t.def : e.subject === 'target' ? t.target : undefined;
+  const n = subject ? names(subject) : undefined;
+  const reads = m.query !== 'none' && m.query !== 'unread';
+  return {
+    operationId: m.operationId,
+    tags: [e.tag ?? t.def!.path],
+    summary: m.summary,
+    description: m.description,
+    security: e.public ? [] : undefined,
+    parameters: reads ? queryParameters(registry, subject!, m) : undefined,
+    requestBody: m.body ? body(m.body, n) : undefined,
+    responses: { ...Object.fromEntries(m.answers.map((a) => [String(a.status), answer(a, n)])), ...errors(m, t.def) },
   };
-  for (const rel of def.relationships) {
-    const target = registry.get(rel.target);
-    const tn = names(target);
-    const R = pascal(rel.name);
-    const toOne = rel.kind === 'to-one';
-    paths[`${base}/{id}/${rel.name}`] = {
-      parameters: [param('id')],
-      get: {
-        operationId: `get${T}${R}`,
-        tags: [tag],
-        summary: `The ${rel.name} of a ${def.type}`,
-        parameters: toOne ? [...single(target), param('If-None-Match')] : collection(target),
-        responses: {
-          '200': toOne ? ok(tn.relatedDocument, `The related ${target.type} (null when none or not visible).`) : ok(tn.collection, `A page of the related ${target.path}.`),
-          ...(toOne ? { '304': { description: 'Not modified.' } } : {}),
-          ...errorResponses('jsonapi', readErrors),
-        },
-      },
-    };
-    const linkageWrite = (method: string, summary: string) => ({
-      operationId: `${method}${T}${R}Relationship`,
-      tags: [tag],
-      summary,
-      description: 'Admin tokens only. Checked against the owner\'s If-Match. 204 on success.',
-      parameters: [param('If-Match')],
-      requestBody: requestBody(ref(toOne ? tn.toOneLinkageRequest : tn.toManyLinkageRequest)),
-      responses: { '204': { description: 'Done.' }, ...errorResponses('jsonapi', [...WRITE_ERRORS, 412].sort()) },
-    });
-    const linkage: Obj = {
-      parameters: [param('id')],
-      get: {
-        operationId: `get${T}${R}Relationship`,
-        tags: [tag],
-        summary: `Linkage of ${def.type}.${rel.name}`,
-        parameters: toOne ? [] : [param(`${target.type}.sort`), param('page.number'), param('page.size'), param('page.after'), param('page.before'), ...filterParameterKeys(target).map(param)],
-        responses: { '200': ok(toOne ? tn.toOneLinkage : tn.toManyLinkage, 'The linkage.'), ...errorResponses('jsonapi', readErrors) },
-      },
-    };
-    linkage.patch = linkageWrite('replace', toOne ? `Set ${rel.name}` : `Replace all ${rel.name}`);
-    if (toOne && !rel.updatable) (linkage.patch as Obj).description = `${def.type}.${rel.name} cannot change after creation: 422.`;
-    if (!toOne) {
-      linkage.post = linkageWrite('add', `Add to ${rel.name}`);
-      linkage.delete = linkageWrite('remove', `Remove from ${rel.name}`);
-    }
-    paths[`${base}/{id}/relationships/${rel.name}`] = linkage;
+}
+
+/** Every path of /api/v2, from the endpoint table. */
+export function jsonApiPaths(registry: Registry): Record<string, Obj> {
+  const paths: Record<string, Obj> = {};
+  for (const { template, endpoint, target } of endpointInstances(JSONAPI_ENDPOINTS, registry)) {
+    const item: Obj = template.includes('{id}') ? { parameters: [param('id')] } : {};
+    for (const m of endpoint.methods(target)) item[m.method.toLowerCase()] = operation(registry, endpoint, target, m);
+    paths[template] = item;
   }
   return paths;
 }
@@ -141,29 +93,6 @@ export function otherPaths(): Record<string, Obj> {
   const flatBody = { required: true, content: { 'application/json': { schema: ref('FlatClientWrite') } } };
   const health = (description: string) => ({ description, content: { 'application/json': { schema: ref('Health') } } });
   return {
-    '/api/v2/operations': {
-      post: {
-        operationId: 'atomicOperations',
-        tags: ['operations'],
-        summary: 'Atomic operations',
-        description: `The atomic extension (${ATOMIC_EXT}): add, update and remove on resources and relationships, lid for resources made earlier in the request, all in one transaction. Admin tokens only. Error pointers start with /atomic:operations/N.`,
-        requestBody: { required: true, content: { [ATOMIC_MEDIA_TYPE]: { schema: ref('AtomicRequest') } } },
-        responses: {
-          '200': { description: 'Every operation done; one result each.', content: { [ATOMIC_MEDIA_TYPE]: { schema: ref('AtomicResponse') } } },
-          '204': { description: 'Every operation done; none has a result.' },
-          ...errorResponses('jsonapi', [...WRITE_ERRORS, 412].sort()),
-        },
-      },
-    },
-    '/api/v2/openapi.json': {
-      get: {
-        operationId: 'openapi',
-        tags: ['meta'],
-        summary: 'This document',
-        security: [],
-        responses: { '200': { description: 'The OpenAPI 3.1 document, generated from the resource registry.', content: { 'application/json': { schema: { type: 'object' } } } } },
-      },
-    },
     '/api/clients': {
       get: {
         operationId: 'flatListClients',
