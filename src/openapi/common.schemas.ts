@@ -1,8 +1,10 @@
 import { ERROR_CODES } from '../errors/api-error';
+import { resolveFlatMapping } from '../http/flat/flat.mapping';
 import { Registry } from '../resources/registry';
-import { ID_PATTERN, names, object, Obj, ref, TIMESTAMP_PATTERN } from './schema.helpers';
+import { flatSchemas } from './flat';
+import { ID_PATTERN, names, object, Obj, ref } from './schema.helpers';
 
-/** The schemas every type shares: ids, links, pagination, errors, atomic and flat documents. */
+/** The schemas every type shares: ids, links, pagination, errors, atomic documents; then the flat surface's and health. */
 
 export function commonSchemas(registry: Registry): Record<string, Obj> {
   const resources = registry.resources.map((d) => ref(names(d).resource));
@@ -89,35 +91,7 @@ export function commonSchemas(registry: Registry): Record<string, Obj> {
       },
       ['jsonapi', 'atomic:results'],
     ),
-    FlatClient: object(
-      {
-        id: { type: 'string', pattern: '^client_[0-9a-f]{24}$' },
-        name: { type: 'string' },
-        email: { type: ['string', 'null'] },
-        projects: { type: 'array', items: { type: 'string', pattern: '^proj_[0-9a-f]{24}$' } },
-        created_at: { type: 'string', format: 'date-time', pattern: TIMESTAMP_PATTERN },
-        updated_at: { type: 'string', format: 'date-time', pattern: TIMESTAMP_PATTERN },
-      },
-      ['id', 'name', 'email', 'projects', 'created_at', 'updated_at'],
-    ),
-    FlatClientDocument: object({ data: ref('FlatClient') }, ['data']),
-    FlatClientList: object(
-      {
-        data: { type: 'array', items: ref('FlatClient') },
-        meta: object({ total: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1 }, offset: { type: 'integer', minimum: 0 } }, ['total', 'limit', 'offset']),
-      },
-      ['data', 'meta'],
-    ),
-    FlatClientWrite: object(
-      {
-        name: { type: 'string', minLength: 1, maxLength: 200 },
-        email: { type: 'string', format: 'email', maxLength: 254 },
-        projects: { type: 'array', items: { type: 'string', description: 'proj_<24 hex> or the bare 24 hex id.' } },
-      },
-      [],
-      { description: 'POST needs name and email; PATCH changes what it names. projects: existing project ids, moved to this client.' },
-    ),
-    FlatErrorDocument: object({ errors: { type: 'array', items: ref('Error'), minItems: 1 } }, ['errors']),
+    ...flatSchemas(resolveFlatMapping(registry)),
     Health: object({ status: { enum: ['ok', 'unavailable'] } }, ['status']),
   };
 }

@@ -3,7 +3,9 @@ import { FILTER_OPERATORS } from '../query/ast';
 import { Registry } from '../resources/registry';
 import { commonSchemas } from './common.schemas';
 import { sharedParameters, typeParameters } from './parameters';
-import { jsonApiPaths, otherPaths } from './paths';
+import { resolveFlatMapping } from '../http/flat/flat.mapping';
+import { flatPaths } from './flat';
+import { healthPaths, jsonApiPaths } from './paths';
 import { resourceSchemas } from './resource.schemas';
 import { addCrossCuttingResponses, componentResponses } from './responses';
 import { Obj } from './schema.helpers';
@@ -27,7 +29,7 @@ export function buildOpenApi(registry: Registry, config: Config): Obj {
     Object.assign(schemas, resourceSchemas(def, registry, config.limits.maxLinkage));
     Object.assign(parameters, typeParameters(def, registry, config));
   }
-  const paths: Record<string, Obj> = { ...jsonApiPaths(registry), ...otherPaths() };
+  const paths: Record<string, Obj> = { ...jsonApiPaths(registry), ...flatPaths(resolveFlatMapping(registry), config), ...healthPaths() };
   addCrossCuttingResponses(paths);
   const { rateLimitPerMinute, authFailuresPerMinute, requestTimeoutMs, maxHeaderBytes, maxJsonDepth } = config.protection;
   return prune({

@@ -2,7 +2,7 @@ import { AnyTarget, Answer, Endpoint, endpointInstances, EndpointMethod, Request
 import { JSONAPI_ENDPOINTS } from '../http/jsonapi/endpoints';
 import { Registry } from '../resources/registry';
 import { ResourceDef } from '../resources/types';
-import { filterParameterKeys, param, queryParam } from './parameters';
+import { filterParameterKeys, param } from './parameters';
 import { ATOMIC_MEDIA_TYPE, errorResponses, ETAG, jsonApiContent, READ_ERRORS, requestBody, WRITE_ERRORS } from './responses';
 import { names, Obj, ref } from './schema.helpers';
 
@@ -87,47 +87,10 @@ export function jsonApiPaths(registry: Registry): Record<string, Obj> {
   return paths;
 }
 
-export function otherPaths(): Record<string, Obj> {
-  const flatId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^(client_)?[0-9a-f]{24}$' }, description: 'client_<24 hex>, or the bare 24 hex id.' };
-  const flatOk = (schema: string, description: string, headers?: Obj) => ({ description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: ref(schema) } } });
-  const flatBody = { required: true, content: { 'application/json': { schema: ref('FlatClientWrite') } } };
+/** The health checks, outside the API. */
+export function healthPaths(): Record<string, Obj> {
   const health = (description: string) => ({ description, content: { 'application/json': { schema: ref('Health') } } });
   return {
-    '/api/clients': {
-      get: {
-        operationId: 'flatListClients',
-        tags: ['flat'],
-        summary: 'List clients (flat)',
-        parameters: [
-          queryParam('email', { type: 'string' }, 'Exact email, compared case-insensitively.'),
-          queryParam('search', { type: 'string' }, 'Part of the name, case-insensitive; % and _ are literal.'),
-          queryParam('limit', { type: 'integer', minimum: 1, maximum: 1000 }, 'Page size (default 100).'),
-          queryParam('offset', { type: 'integer', minimum: 0 }, 'Rows to skip.'),
-        ],
-        responses: { '200': flatOk('FlatClientList', 'Clients in id order.'), ...errorResponses('flat', [400, 401, 404, 500, 503]) },
-      },
-      post: {
-        operationId: 'flatCreateClient',
-        tags: ['flat'],
-        summary: 'Create a client (flat)',
-        description: 'name and email are required; projects (existing ids) move to the new client.',
-        requestBody: flatBody,
-        responses: { '201': flatOk('FlatClientDocument', 'Created.', { Location: { required: true, schema: ref('Link') } }), ...errorResponses('flat', [400, 401, 403, 404, 409, 413, 415, 422, 500, 503]) },
-      },
-    },
-    '/api/clients/{id}': {
-      parameters: [flatId],
-      get: { operationId: 'flatGetClient', tags: ['flat'], summary: 'Get a client (flat)', responses: { '200': flatOk('FlatClientDocument', 'The client.'), ...errorResponses('flat', [400, 401, 404, 500, 503]) } },
-      patch: {
-        operationId: 'flatUpdateClient',
-        tags: ['flat'],
-        summary: 'Update a client (flat)',
-        description: 'Partial. projects replaces the set: leaving out a project the client owns is 403 (it would be orphaned).',
-        requestBody: flatBody,
-        responses: { '200': flatOk('FlatClientDocument', 'Updated.'), ...errorResponses('flat', [400, 401, 403, 404, 409, 413, 415, 422, 500, 503]) },
-      },
-      delete: { operationId: 'flatDeleteClient', tags: ['flat'], summary: 'Delete a client (flat)', responses: { '204': { description: 'Deleted.' }, ...errorResponses('flat', [400, 401, 403, 404, 409, 415, 500, 503]) } },
-    },
     '/healthz': { get: { operationId: 'healthz', tags: ['meta'], summary: 'Process up', security: [], responses: { '200': health('Up.') } } },
     '/readyz': { get: { operationId: 'readyz', tags: ['meta'], summary: 'Database answers', security: [], responses: { '200': health('Ready.'), '503': health('The database does not answer.') } } },
   };
