@@ -107,12 +107,9 @@ const resource = endpoint<ResourceTarget>({
       description: adminNote(def).trim() || undefined,
       query: 'single',
       conditional: 'If-None-Match',
-      answers: [
-        { status: 200, description: `The ${def.type}.`, document: 'resource', etag: true },
-        { status: 304, description: 'Not modified (If-None-Match matched).' },
-      ],
       errors: 'read',
       handle: showResource,
+      answers: [{ status: 200, description: `The ${def.type}.`, document: 'resource', etag: true }, { status: 304, description: 'Not modified (If-None-Match matched).' }],
     },
     {
       method: 'PATCH',
@@ -123,12 +120,9 @@ const resource = endpoint<ResourceTarget>({
       conditional: 'If-Match',
       prefer: true,
       body: 'update',
-      answers: [
-        { status: 200, description: 'Updated.', document: 'resource', etag: true },
-        { status: 204, description: 'Updated (Prefer: return=minimal).' },
-      ],
       errors: 'versioned-write',
       handle: updateResource,
+      answers: [{ status: 200, description: 'Updated.', document: 'resource', etag: true }, { status: 204, description: 'Updated (Prefer: return=minimal).' }],
     },
     {
       method: 'DELETE',
