@@ -17,9 +17,8 @@ import { securityHeaders } from './http/middleware/security-headers';
 import { tenancy } from './http/middleware/tenancy';
 import { requestTimeout } from './http/middleware/timeout';
 import { flatNegotiation, flatRouter } from './http/flat/router';
-import { jsonApiRouter } from './http/jsonapi/router';
+import { jsonApiRouters } from './http/jsonapi/router';
 import { docsRouter } from './http/docs';
-import { buildOpenApi } from './openapi/openapi';
 import { registry } from './resources/registry';
 
 /**
@@ -67,11 +66,9 @@ export function buildApp(config: Config, store: RequestStore, logger: Logger): E
   // Links and Location are built from the host: a host that is not one is a 400 up front.
   app.use('/api', hostCheck);
 
-  // Generated once, at start, from the registry; needs no token (SPEC §4).
-  const openapi = Buffer.from(JSON.stringify(buildOpenApi(registry, config)));
-  app.get('/api/v2/openapi.json', (_req: Request, res: Response) => {
-    res.type('application/json').send(openapi);
-  });
+  // The endpoints that need no token (SPEC §4: the OpenAPI document).
+  const jsonApi = jsonApiRouters({ store, registry, config });
+  app.use('/api/v2', jsonApi.open);
 
   // Honest load is never throttled: guessing is (failed authentications per address, counted
   // after the lookup, refused before the next one); a per-token limit only when an operator sets one.
@@ -81,7 +78,7 @@ export function buildApp(config: Config, store: RequestStore, logger: Logger): E
   const scope = tenancy(store, config.baseDomain, config.reservedSubdomains);
   const body = readJsonBody(config.limits.maxBodyBytes, config.protection.maxJsonDepth);
 
-  app.use('/api/v2', ...auth, jsonApiNegotiation, scope, body, jsonApiRouter({ store, registry, config }));
+  app.use('/api/v2', ...auth, jsonApiNegotiation, scope, body, jsonApi.authenticated);
   app.use('/api/clients', ...auth, flatNegotiation, scope, body, flatRouter({ store, registry, config }));
   app.use('/api', ...auth, (req: Request) => {
     throw new NotFoundError(`No endpoint at ${req.originalUrl.split('?')[0]}.`);

@@ -27,26 +27,38 @@ function family(name: string): string {
 }
 
 /**
+ * The parameters of JSON:API's families (include, fields, sort, page, filter) in a raw query,
+ * each with its family. A name given twice, or a reserved one (all lowercase) outside the
+ * families, is a 400; implementation-specific names are ignored.
+ */
+function* familyParameters(raw: string): Generator<[string, string, string]> {
+  const seen = new Set<string>();
+  for (const [name, value] of splitQuery(raw)) {
+    if (seen.has(name)) throw new InvalidQueryParameterError(name, `${name} is given more than once.`);
+    seen.add(name);
+    const fam = family(name);
+    if (FAMILIES.has(fam)) yield [name, value, fam];
+    else if (/^[a-z]+$/.test(fam)) throw new InvalidQueryParameterError(name, `${name} is not a supported query parameter.`);
+  }
+}
+
+/** An endpoint that takes no query parameters (atomic operations): any of JSON:API's is a 400 that names it. */
+export function parseNoQuery(raw: string, endpoint: string): void {
+  for (const [name, , fam] of familyParameters(raw)) throw new InvalidQueryParameterError(name, `${fam} does not apply to ${endpoint}.`);
+}
+
+/**
  * Parses the JSON:API query parameters of one request into a QuerySpec, validated against the
  * registry. Pure: no express, no database. Every rejection names its parameter.
  */
 export function parseQuery(registry: Registry, def: ResourceDef, raw: string, context: QueryContext, limits: QueryLimits, scopeKey = ''): QuerySpec {
-  const seen = new Set<string>();
   let include: IncludeNode[] = [];
   let sort: SortKey[] = [];
   const fields = new Map<string, Set<string>>();
   const filters: FilterNode[] = [];
   const page = new Map<string, string>();
 
-  for (const [name, value] of splitQuery(raw)) {
-    if (seen.has(name)) throw new InvalidQueryParameterError(name, `${name} is given more than once.`);
-    seen.add(name);
-    const fam = family(name);
-    if (!FAMILIES.has(fam)) {
-      // JSON:API reserves all-lowercase names; other implementation-specific names are ignored.
-      if (/^[a-z]+$/.test(fam)) throw new InvalidQueryParameterError(name, `${name} is not a supported query parameter.`);
-      continue;
-    }
+  for (const [name, value, fam] of familyParameters(raw)) {
     if (context === 'single' && (fam === 'sort' || fam === 'page' || fam === 'filter')) {
       throw new InvalidQueryParameterError(name, `${fam} applies to collections only.`);
     }

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { AxiosError, AxiosInstance, AxiosResponse, AxiosResponseTransformer, InternalAxiosRequestConfig } from 'axios';
 import { loadConfig } from '../../src/config/config';
-import { buildOpenApi } from '../../src/openapi/openapi';
+import { buildOpenApi } from '../../src/openapi';
 import { registry } from '../../src/resources/registry';
 import { makeClient, makeOwned } from './factories';
 import { Harness, startHarness } from './harness';

@@ -1,6 +1,6 @@
 import { Test } from 'supertest';
 import { loadConfig } from '../../src/config/config';
-import { buildOpenApi } from '../../src/openapi/openapi';
+import { buildOpenApi } from '../../src/openapi';
 import { registry } from '../../src/resources/registry';
 import { Exchange, ResponseValidator } from './openapi-validator';
 
