@@ -4,7 +4,7 @@ import { assertMayUse } from '../../operations/access';
 import { buildOpenApi } from '../../openapi';
 import { parseNoQuery } from '../../query/query.parser';
 import { ResourceDef } from '../../resources/types';
-import { operationContext } from '../../operations/context';
+import { OperationContext, operationContext } from '../../operations/context';
 import { RequestScope } from '../../scope/scope';
 import { declaredMethod, methodNotAllowed } from '../endpoint';
 import { safeDecode } from '../path';
@@ -57,11 +57,15 @@ async function serve(call: Call): Promise<void> {
 }
 
 function callOf(req: Request, res: Response, deps: Deps, openapi: Buffer): Call {
+  let ctx: OperationContext | undefined;
   return {
     req,
     res,
     deps,
-    ctx: operationContext(deps.store.session(res.locals.scope as RequestScope), deps.config.limits.maxLinkage),
+    // Opened on first use: public endpoints run before authentication and have no caller.
+    get ctx() {
+      return (ctx ??= operationContext(deps.store.session(res.locals.scope as RequestScope), deps.config.limits.maxLinkage));
+    },
     rawQuery: rawQueryOf(req),
     origin: `${req.protocol}://${req.host}`,
     openapi: () => openapi,
