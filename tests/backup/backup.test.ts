@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { TMP } from '../support/harness';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 import { apiRequest, buildService, httpRequest, killAll, removeDatabase, Run, runNode, ServerProcess, startServer, tempDatabase } from '../support/server-process';
 
 /**
@@ -49,8 +50,7 @@ beforeAll(async () => {
       op: 'add',
       data: { type: 'client', attributes: { name: `Bulk ${batch}-${i} ${'x'.repeat(180)}`, email: `bulk.${batch}.${i}@backup.test` } },
     }));
-    const atomic = 'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"';
-    const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': atomic, Accept: atomic };
+    const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': ATOMIC_MEDIA_TYPE, Accept: ATOMIC_MEDIA_TYPE };
     const res = await httpRequest(server, 'POST', '/api/v2/operations', headers, JSON.stringify({ 'atomic:operations': operations }));
     if (res.status !== 200) throw new Error(`bulk load answered ${res.status}: ${res.text}`);
   }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { hashToken } from '../../src/auth/tokens';
 import { Database } from '../../src/data/database';
 import { freshDatabase } from '../support/harness';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 import { apiRequest, buildService, httpRequest, HttpResponse, killAll, runNode, ServerProcess, spawnServer, startServer, within } from '../support/server-process';
 
 /**
@@ -14,7 +15,6 @@ import { apiRequest, buildService, httpRequest, HttpResponse, killAll, runNode, 
  * an ADMIN_TOKEN whose hash was revoked refuses with one line on stderr and exit code 1.
  */
 
-const ATOMIC = 'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"';
 const secret = () => `admin-token-${randomBytes(24).toString('base64url')}`;
 
 describe('ADMIN_TOKEN across restarts', () => {
@@ -56,7 +56,7 @@ describe('ADMIN_TOKEN across restarts', () => {
       server,
       'POST',
       '/api/v2/operations',
-      { Authorization: `Bearer ${other}`, 'Content-Type': ATOMIC, Accept: ATOMIC },
+      { Authorization: `Bearer ${other}`, 'Content-Type': ATOMIC_MEDIA_TYPE, Accept: ATOMIC_MEDIA_TYPE },
       JSON.stringify({ 'atomic:operations': [{ op: 'remove', ref: { type: 'api-token', id } }] }),
     );
 

@@ -1,6 +1,7 @@
 import { api, clientToken, Harness, startHarness } from '../support/harness';
 import { makeClient, makeOwned } from '../support/factories';
-import { bulkClients, bulkOwned, compareCodePoints, enc, expectQueryError, fold, getIds } from '../support/query-helpers';
+import { bulkClients, bulkOwned, compareCodePoints, enc, expectQueryError, getIds } from '../support/query-helpers';
+import { casefold } from '../../src/resources/values';
 
 /**
  * Filters (SPEC §2): every operator on every kind of attribute, to-one paths, the plain
@@ -111,7 +112,7 @@ const isEmail = (field: string) => field.endsWith('email');
 
 /** SPEC §2 in memory. Assumption (SPEC is silent): `ne` and `nin` match NULL; order operators never do. */
 function matches(field: string, op: Op, value: string, v: string | null): boolean {
-  const norm = (x: string) => (isEmail(field) ? fold(x) : isTimestamp(field) ? new Date(x).toISOString() : x);
+  const norm = (x: string) => (isEmail(field) ? casefold(x) : isTimestamp(field) ? new Date(x).toISOString() : x);
   const equal = (x: string) => v !== null && norm(v) === norm(x);
   switch (op) {
     case 'eq':
@@ -123,11 +124,11 @@ function matches(field: string, op: Op, value: string, v: string | null): boolea
     case 'nin':
       return !value.split(',').some(equal);
     case 'contains':
-      return v !== null && fold(v).includes(fold(value));
+      return v !== null && casefold(v).includes(casefold(value));
     case 'startsWith':
-      return v !== null && fold(v).startsWith(fold(value));
+      return v !== null && casefold(v).startsWith(casefold(value));
     case 'endsWith':
-      return v !== null && fold(v).endsWith(fold(value));
+      return v !== null && casefold(v).endsWith(casefold(value));
     case 'gt':
     case 'gte':
     case 'lt':
@@ -338,10 +339,10 @@ describe('case-insensitive search on names (Unicode folding, trigram index)', ()
   });
 
   const predicate = (op: 'contains' | 'startsWith' | 'endsWith', name: string, needle: string) =>
-    op === 'contains' ? fold(name).includes(fold(needle)) : op === 'startsWith' ? fold(name).startsWith(fold(needle)) : fold(name).endsWith(fold(needle));
+    op === 'contains' ? casefold(name).includes(casefold(needle)) : op === 'startsWith' ? casefold(name).startsWith(casefold(needle)) : casefold(name).endsWith(casefold(needle));
 
   it('When the needles are folded, then they span 1, 2, 3 and more code points (so both the trigram index and the plain scan are exercised)', () => {
-    const lengths = new Set(NEEDLES.map((n) => Math.min([...fold(n)].length, 4)));
+    const lengths = new Set(NEEDLES.map((n) => Math.min([...casefold(n)].length, 4)));
     expect([...lengths].sort()).toEqual([1, 2, 3, 4]);
   });
 
@@ -352,7 +353,7 @@ describe('case-insensitive search on names (Unicode folding, trigram index)', ()
       for (const needle of NEEDLES) {
         const want = clientIds.filter((id, i) => predicate(op, NAMES[i], needle));
         const got = (await getIds(h, `/api/v2/clients?filter[name][${op}]=${enc(needle)}&filter[id][in]=${clientIds.join(',')}&page[size]=100`)).filter((id) => clientIds.includes(id));
-        if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push({ needle, folded: fold(needle), expected: want.map((id) => NAMES[clientIds.indexOf(id)]), actual: got.map((id) => NAMES[clientIds.indexOf(id)]) });
+        if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push({ needle, folded: casefold(needle), expected: want.map((id) => NAMES[clientIds.indexOf(id)]), actual: got.map((id) => NAMES[clientIds.indexOf(id)]) });
       }
       expect(wrong).toEqual([]);
     },

@@ -1,6 +1,6 @@
-import { makeClient, makeOwned } from '../support/factories';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
 import { api, Harness, startHarness } from '../support/harness';
-import { neverExistingId } from '../support/tenancy-helpers';
+
 import { registry } from '../../src/resources/registry';
 import { ResourceDef, ToManyDef, ToOneDef } from '../../src/resources/types';
 import { firstError, relWrite, versionOf } from '../support/write-helpers';
@@ -70,7 +70,7 @@ describe('relationship writes', () => {
         const first = await make(target);
         const source = await make(def, first);
         const before = await version(def, source);
-        const res = await relWrite(h, 'PATCH', base(def, source, rel.name), { data: { type: target.type, id: neverExistingId() } });
+        const res = await relWrite(h, 'PATCH', base(def, source, rel.name), { data: { type: target.type, id: unusedId() } });
         expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data' } });
         expect(await linkage(def, source, rel.name)).toBe(first);
         expect(await version(def, source)).toBe(before);
@@ -122,7 +122,7 @@ describe('relationship writes', () => {
     });
 
     it(`When POST is sent to the to-one ${def.path}/{id}/relationships/${rel.name} of an id that does not exist, then it answers 404 not_found (the URL's target comes before 405)`, async () => {
-      const res = await relWrite(h, 'POST', base(def, neverExistingId(), rel.name), { data: { type: target.type, id: await make(target) } });
+      const res = await relWrite(h, 'POST', base(def, unusedId(), rel.name), { data: { type: target.type, id: await make(target) } });
       expect(firstError(res)).toEqual({ status: 404, code: 'not_found', source: undefined });
     });
   });
@@ -183,7 +183,7 @@ describe('relationship writes', () => {
 
       it(`When DELETE ${def.path}/{id}/relationships/${rel.name} names an owned member and an id that does not exist, then it answers 403 (removing an owned entity comes before 404s for body ids)`, async () => {
         const { owner, mine } = await setup();
-        const res = await relWrite(h, 'DELETE', base(def, owner, rel.name), { data: [{ type: target.type, id: mine }, { type: target.type, id: neverExistingId() }] });
+        const res = await relWrite(h, 'DELETE', base(def, owner, rel.name), { data: [{ type: target.type, id: mine }, { type: target.type, id: unusedId() }] });
         expect(firstError(res)).toEqual({ status: 403, code: 'forbidden', source: { pointer: '/data' } });
         expect(await linkage(def, owner, rel.name)).toEqual([mine]);
       });
@@ -251,7 +251,7 @@ describe('relationship writes', () => {
     it.each(['PATCH', 'POST', 'DELETE'] as const)(`When %s ${def.path}/{id}/relationships/${rel.name} names an id that does not exist second, then it answers 404 related_not_found at /data/1 and nothing changes`, async (method) => {
       const { owner, mine, other, theirs } = await setup();
       const before = await version(def, owner);
-      const body = { data: [{ type: target.type, id: method === 'DELETE' ? theirs : mine }, { type: target.type, id: neverExistingId() }] };
+      const body = { data: [{ type: target.type, id: method === 'DELETE' ? theirs : mine }, { type: target.type, id: unusedId() }] };
       const res = await relWrite(h, method, base(def, owner, rel.name), body);
       expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/1' } });
       expect(await linkage(def, owner, rel.name)).toEqual([mine]);
@@ -296,7 +296,7 @@ describe('relationship writes', () => {
     it("When PATCH /clients/A/relationships/projects names only an id that does not exist while A owns a project, then it answers 403 (removing an owned entity comes before 404s for body ids)", async () => {
       const a = await makeClient(h);
       const p = await makeOwned(h, 'projects', a);
-      const res = await relWrite(h, 'PATCH', `/api/v2/clients/${a}/relationships/projects`, { data: [{ type: 'project', id: neverExistingId() }] });
+      const res = await relWrite(h, 'PATCH', `/api/v2/clients/${a}/relationships/projects`, { data: [{ type: 'project', id: unusedId() }] });
       expect(firstError(res)).toEqual({ status: 403, code: 'forbidden', source: { pointer: '/data' } });
       expect(await linkage(registry.get('client'), a, 'projects')).toEqual([p]);
     });
@@ -400,7 +400,7 @@ describe('relationship writes', () => {
 
     it('When a cycle and an id that does not exist are sent together, then the 404 for the body id wins (at /data/1)', async () => {
       const c = await chain();
-      const res = await relWrite(h, 'POST', `/api/v2/clients/${c.grand}/relationships/children`, { data: [{ type: 'client', id: c.root }, { type: 'client', id: neverExistingId() }] });
+      const res = await relWrite(h, 'POST', `/api/v2/clients/${c.grand}/relationships/children`, { data: [{ type: 'client', id: c.root }, { type: 'client', id: unusedId() }] });
       expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/1' } });
       await expectChainIntact(c);
     });
@@ -415,7 +415,7 @@ describe('relationship writes', () => {
 
     it('When PATCH targets a relationship of a client that does not exist, then it answers 404 not_found', async () => {
       const p = await makeClient(h);
-      const res = await relWrite(h, 'PATCH', `/api/v2/clients/${neverExistingId()}/relationships/parent`, { data: { type: 'client', id: p } });
+      const res = await relWrite(h, 'PATCH', `/api/v2/clients/${unusedId()}/relationships/parent`, { data: { type: 'client', id: p } });
       expect(firstError(res)).toEqual({ status: 404, code: 'not_found', source: undefined });
     });
 

@@ -1,6 +1,7 @@
 import Jsona from 'jsona';
 import type { TJsonApiBody, TJsonaModel } from 'jsona/lib/JsonaTypes';
 import { makeClient, makeOwned } from '../support/factories';
+import { JSONAPI } from '../support/media-types';
 import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, lowerCaseHeaders, ResponseRecorder, rejectionOf, startLiveServer } from '../support/interop-helpers';
 
 /**
@@ -11,7 +12,6 @@ import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, l
  * exactly as given, so nothing needs configuring for singular kebab-case types.
  */
 
-const JSONAPI = 'application/vnd.api+json';
 
 interface JsonApiError {
   status: string;

@@ -1,6 +1,6 @@
 import { api, clientToken, Harness, startHarness } from '../support/harness';
-import { makeClient, makeOwned } from '../support/factories';
-import { expectError, unusedId } from '../support/spec-helpers';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
+import { expectError } from '../support/spec-helpers';
 import { atomic, dumpDatabase, expectSameDump, firstError, relWrite } from '../support/write-helpers';
 
 /**

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { api, clientToken, flat, Harness, startHarness } from '../support/harness';
-import { makeClient, makeOwned } from '../support/factories';
-import { allowed, expectError, expectErrors, expectNoLeak, listen, rawRequest, titlesByCode, unusedId } from '../support/spec-helpers';
+import { api, clientToken, flat, Harness, JSONAPI, startHarness } from '../support/harness';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
+import { allowed, expectError, expectErrors, expectNoInternalsLeaked, listen, rawRequest, titlesByCode } from '../support/spec-helpers';
 
 /**
  * SPEC §2 "Errors" and the 4xx cases of §2–§4 that are not about values (writes.test.ts) or the
@@ -21,7 +21,6 @@ describe('errors', () => {
     await h.close();
   });
 
-  const JSONAPI = 'application/vnd.api+json';
   const MIB = 1024 * 1024;
 
   describe('401 unauthorized', () => {
@@ -309,7 +308,7 @@ describe('errors', () => {
       const res = await api(h).get(path);
       expect(res.status).toBe(404);
       expect(res.body.errors.map((e: { code: string }) => e.code)).toEqual(['not_found']);
-      expectNoLeak(res.text);
+      expectNoInternalsLeaked(res.text);
       if (path.startsWith('/api/v2')) expectError(res, 404, 'not_found');
     });
 
@@ -573,7 +572,7 @@ describe('errors', () => {
       ];
       for (const res of responses) {
         expect(res.status).toBeLessThan(500);
-        expectNoLeak(res.text);
+        expectNoInternalsLeaked(res.text);
       }
     });
   });

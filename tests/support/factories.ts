@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { api, Harness } from './harness';
 
 /** Small factories that create data through the API itself, as an admin. */
@@ -60,4 +61,14 @@ export async function makeForest(h: Harness): Promise<Forest> {
     };
   }
   return { rootA, childA1, childA2, grandA, rootB, childB1, owned };
+}
+
+/**
+ * A well-formed id that names nothing: with a `seed`, the same id every call (a test can name it
+ * twice); without, 12 random bytes (a clash with a real id is negligible). Real ids start with a
+ * timestamp, never with `f` before the year 2100.
+ */
+export function unusedId(seed?: number): string {
+  if (seed === undefined) return randomBytes(12).toString('hex');
+  return `${'0'.repeat(23)}${seed}`.slice(-24).replace(/^0/, 'f');
 }

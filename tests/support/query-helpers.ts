@@ -5,14 +5,9 @@ import { api, Harness } from './harness';
 
 /**
  * Helpers for the query-language tests (filters, sorts, keyset pages, hierarchy filters):
- * in-memory oracles (code-point order, Unicode case folding), bulk data through the data
+ * in-memory oracles (code-point order; case folding is the service's own casefold), bulk data through the data
  * layer with chosen timestamps, and readers that follow pagination links.
  */
-
-/** Unicode case folding as SPEC §2 defines it (JS upper then lower). */
-export function fold(s: string): string {
-  return s.toUpperCase().toLowerCase();
-}
 
 /** Code-point (C collation) comparison: UTF-8 byte order is code-point order (JS `<` is UTF-16 order). */
 export function compareCodePoints(a: string, b: string): number {

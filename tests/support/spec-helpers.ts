@@ -40,7 +40,7 @@ const LEAKS: RegExp[] = [
   /QueryFailedError|TypeError|ReferenceError|SyntaxError|RangeError|URIError/,
 ];
 
-export function expectNoLeak(text: string): void {
+export function expectNoInternalsLeaked(text: string): void {
   for (const re of LEAKS) {
     if (re.test(text)) throw new Error(`response body leaks internals (${re}): ${text.slice(0, 500)}`);
   }
@@ -66,7 +66,7 @@ export function expectErrors(
   const text = res.text ?? JSON.stringify(res.body);
   if (res.status !== status) throw new Error(`expected status ${status}, got ${res.status}: ${text}`);
   const body = bodyOf(res);
-  expectNoLeak(text);
+  expectNoInternalsLeaked(text);
   if (surface === 'jsonapi') {
     expect(body.jsonapi).toEqual({ version: '1.1' });
     expect(String(res.headers['content-type'])).toMatch(/^application\/(vnd\.api\+json|vnd\.json\+api)$/);
@@ -163,11 +163,6 @@ export function allowed(res: { headers: Record<string, unknown> }): string[] {
     .map((m) => m.trim().toUpperCase())
     .filter((m) => m !== '')
     .sort();
-}
-
-/** A syntactically valid id that names nothing. */
-export function unusedId(seed = 1): string {
-  return `${'0'.repeat(23)}${seed}`.slice(-24).replace(/^0/, 'f');
 }
 
 /** The same response with its errors sorted by a key (for checks where the order is not part of the contract). */
