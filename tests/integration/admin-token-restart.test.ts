@@ -5,7 +5,8 @@ import { hashToken } from '../../src/auth/tokens';
 import { Database } from '../../src/data/database';
 import { freshDatabase } from '../support/harness';
 import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
-import { apiRequest, buildService, httpRequest, HttpResponse, killAll, runNode, ServerProcess, spawnServer, startServer, within } from '../support/server-process';
+import { buildService, killAll, runNode, ServerProcess, spawnServer, startServer, within } from '../support/server-process';
+import { apiRequest, httpRequest, HttpResponse } from '../support/http-client';
 
 /**
  * Issue 12, item 5.5: a revoked secret never comes back. The service is run as `npm start` runs

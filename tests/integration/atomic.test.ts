@@ -2,7 +2,7 @@ import request from 'supertest';
 import { makeClient, makeOwned, unusedId } from '../support/factories';
 import { api, Harness, JSONAPI, startHarness } from '../support/harness';
 
-import { listen, rawRequest } from '../support/spec-helpers';
+import { httpRequest } from '../support/http-client';
 import { allErrors, atomic, dumpDatabase, expectSameDump, firstError, versionOf } from '../support/write-helpers';
 import { ATOMIC_EXT, ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
@@ -432,14 +432,9 @@ describe('atomic operations', () => {
 
     it('When the operations are sent with no Content-Type at all, then it answers 415 and nothing is created', async () => {
       const before = await clientTotal();
-      const server = await listen(h);
-      try {
-        const res = await rawRequest(server.port, 'POST', '/api/v2/operations', { Authorization: `Bearer ${h.admin}`, Accept: ATOMIC_MEDIA_TYPE }, JSON.stringify({ 'atomic:operations': op }));
-        expect(res.headers['content-type']).toBeDefined();
-        expect(firstError(res)).toEqual({ status: 415, code: 'unsupported_media_type', source: { header: 'Content-Type' } });
-      } finally {
-        await server.close();
-      }
+      const res = await httpRequest(await h.listen(), 'POST', '/api/v2/operations', { Authorization: `Bearer ${h.admin}`, Accept: ATOMIC_MEDIA_TYPE }, JSON.stringify({ 'atomic:operations': op }));
+      expect(res.headers['content-type']).toBeDefined();
+      expect(firstError({ status: res.status, body: res.json })).toEqual({ status: 415, code: 'unsupported_media_type', source: { header: 'Content-Type' } });
       expect(await clientTotal()).toBe(before);
     });
 

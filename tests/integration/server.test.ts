@@ -4,22 +4,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  apiRequest,
-  buildService,
-  eventually,
-  httpRequest,
-  killAll,
-  removeDatabase,
-  runNode,
-  ServerProcess,
-  sleep,
-  spawnServer,
-  splitLines,
-  startServer,
-  tempDatabase,
-  within,
-} from '../support/server-process';
+import { buildService, eventually, killAll, removeDatabase, runNode, ServerProcess, sleep, spawnServer, splitLines, startServer, tempDatabase, within } from '../support/server-process';
+import { apiRequest, httpRequest } from '../support/http-client';
 
 /**
  * The service as `npm start` runs it (SPEC §7, issue 3 item 9): the compiled server.js as a

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { Harness, JSONAPI, startHarness } from '../support/harness';
 import { expectError } from '../support/spec-helpers';
-import { exchange } from './raw-http';
+import { exchange } from '../support/http-client';
 
 /**
  * Issue 8, item 1 (parser-level errors) and item 3 (header size): what Node's HTTP parser

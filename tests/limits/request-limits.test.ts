@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../src/config/config';
 import { api, flat, Harness, JSONAPI, startHarness } from '../support/harness';
 import { makeClient } from '../support/factories';
 import { expectError } from '../support/spec-helpers';
-import { exchange } from './raw-http';
+import { exchange } from '../support/http-client';
 import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import request from 'supertest';
 import { api, Harness, startHarness } from '../support/harness';
-import { portOf } from './raw-http';
+import { portOf } from '../support/http-client';
 
 /**
  * Issue 8, item 5: helmet's security headers. API responses allow nothing to run or frame them;

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { freshDatabase } from '../support/harness';
-import { apiRequest, buildService, eventually, HttpResponse, killAll, ServerProcess, sleep, splitLines, startServer, within } from '../support/server-process';
-import { Cluster, concurrencyAdminToken, createClient, race, send, serverErrors, serverFor, tally, uniqueTag } from '../support/concurrency-helpers';
+import { buildService, eventually, killAll, ServerProcess, sleep, splitLines, startServer, within } from '../support/server-process';
+import { apiRequest, HttpResponse } from '../support/http-client';
+import { Cluster, clusterRequest, concurrencyAdminToken, on, race, serverErrors, serverFor, tally, uniqueTag } from '../support/concurrency-helpers';
+import { makeClient } from '../support/factories';
 import { describeOnPostgres, PgInspector } from '../support/postgres-helpers';
 
 /**
@@ -50,7 +52,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
 
   it('When a client token is created through instance A, then it works on B; when A revokes it, then B refuses it with 401 on its very next request', async () => {
     const [a, b] = cluster.servers;
-    const clientId = await createClient(cluster, 0, { name: `Token owner ${uniqueTag()}` });
+    const clientId = await makeClient(on(cluster, 0), { name: `Token owner ${uniqueTag()}` });
     const created = await apiRequest(a, cluster.token, 'POST', '/api/v2/api-tokens', {
       data: { type: 'api-token', attributes: { name: 'made on A', role: 'client' }, relationships: { client: { data: { type: 'client', id: clientId } } } },
     });
@@ -88,8 +90,8 @@ describePg('Two service instances on one PostgreSQL database', () => {
 
   it('When two root clients are made each other\'s parent in parallel through both instances, 50 times, then exactly one of each pair succeeds, the other gets 409 conflict, no request answers 5xx, and the database never holds a cycle', async () => {
     const tag = uniqueTag();
-    const a = await createClient(cluster, 0, { name: `Cross A ${tag}` });
-    const b = await createClient(cluster, 1, { name: `Cross B ${tag}` });
+    const a = await makeClient(on(cluster, 0), { name: `Cross A ${tag}` });
+    const b = await makeClient(on(cluster, 1), { name: `Cross B ${tag}` });
     const outcomes = { aUnderB: 0, bUnderA: 0 };
 
     for (let round = 0; round < 50; round++) {
@@ -118,8 +120,8 @@ describePg('Two service instances on one PostgreSQL database', () => {
       expect({ context, parents: [await pg!.parentOf(a), await pg!.parentOf(b)] }).toEqual({ context, parents: [aOk ? b : null, bOk ? a : null] });
 
       const resets = await Promise.all([
-        send(cluster, round, 'PATCH', `/api/v2/clients/${a}/relationships/parent`, { data: null }),
-        send(cluster, round + 1, 'PATCH', `/api/v2/clients/${b}/relationships/parent`, { data: null }),
+        clusterRequest(cluster, round, 'PATCH', `/api/v2/clients/${a}/relationships/parent`, { data: null }),
+        clusterRequest(cluster, round + 1, 'PATCH', `/api/v2/clients/${b}/relationships/parent`, { data: null }),
       ]);
       expect({ context, resets: resets.map((r) => r.status) }).toEqual({ context, resets: [204, 204] });
     }
@@ -127,7 +129,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
 
     // Both instances agree that both are roots again.
     for (const i of [0, 1]) {
-      const res = await send(cluster, i, 'GET', `/api/v2/clients?filter[parent]=null&filter[name][endsWith]=${tag}`);
+      const res = await clusterRequest(cluster, i, 'GET', `/api/v2/clients?filter[parent]=null&filter[name][endsWith]=${tag}`);
       expect(res.status).toBe(200);
       // Id order; made by two processes in the same second, they need not sort in creation order.
       expect(res.json.data.map((c: { id: string }) => c.id)).toEqual([a, b].sort());
@@ -154,7 +156,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
 
       expect(await pg!.clientIdsWithEmail(email)).toEqual([id]);
       for (const i of [0, 1]) {
-        const list = await send(cluster, i, 'GET', `/api/v2/clients?filter[email]=${encodeURIComponent(email.toUpperCase())}`);
+        const list = await clusterRequest(cluster, i, 'GET', `/api/v2/clients?filter[email]=${encodeURIComponent(email.toUpperCase())}`);
         expect(list.status).toBe(200);
         expect(list.json.data.map((c: { id: string }) => c.id)).toEqual([id]);
       }
@@ -162,9 +164,9 @@ describePg('Two service instances on one PostgreSQL database', () => {
   });
 
   it('When 20 PATCHes of one client carry the same current If-Match in parallel across both instances, then exactly one answers 200, the other 19 answer 412 precondition_failed, and the version goes up by exactly one', async () => {
-    const id = await createClient(cluster, 0, { name: `If-Match target ${uniqueTag()}` });
+    const id = await makeClient(on(cluster, 0), { name: `If-Match target ${uniqueTag()}` });
     for (let round = 0; round < 3; round++) {
-      const before = await send(cluster, round + 1, 'GET', `/api/v2/clients/${id}`);
+      const before = await clusterRequest(cluster, round + 1, 'GET', `/api/v2/clients/${id}`);
       expect(before.status).toBe(200);
       const version = before.json.data.meta.version as number;
       expect(before.headers.etag).toBe(`"client:${id}:${version}"`);
@@ -190,7 +192,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
 
       expect(await pg!.clientRow(id)).toEqual({ name: names[winner], version: version + 1 });
       for (const i of [0, 1]) {
-        const after = await send(cluster, i, 'GET', `/api/v2/clients/${id}`);
+        const after = await clusterRequest(cluster, i, 'GET', `/api/v2/clients/${id}`);
         expect(after.status).toBe(200);
         expect(after.headers.etag).toBe(`"client:${id}:${version + 1}"`);
       }
@@ -243,7 +245,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
     const ids = await pg!.clientIdsNamed(name);
     expect(ids).toHaveLength(1);
     // The other instances never noticed: they read the new row.
-    const seen = await send(cluster, 1, 'GET', `/api/v2/clients/${ids[0]}`);
+    const seen = await clusterRequest(cluster, 1, 'GET', `/api/v2/clients/${ids[0]}`);
     expect(seen.status).toBe(200);
     expect(seen.json.data.attributes.name).toBe(name);
   }, 30_000);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { apiRequest, buildService, httpRequest, HttpResponse, killAll, ServerProcess, sleep, startServer } from '../support/server-process';
+import { buildService, killAll, ServerProcess, sleep, startServer } from '../support/server-process';
+import { apiRequest, httpRequest, HttpResponse } from '../support/http-client';
 import { concurrencyAdminToken, uniqueTag } from '../support/concurrency-helpers';
 import { describeOnPostgres, ThrowawayPostgres } from '../support/postgres-helpers';
 

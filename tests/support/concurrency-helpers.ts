@@ -1,7 +1,9 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import * as http from 'node:http';
-import { apiRequest, collectResponse, HttpResponse, ServerProcess } from './server-process';
+import { apiRequest, HttpResponse, openRequest, viaHttp } from './http-client';
+import { Target } from './factories';
+import { JSONAPI } from './media-types';
+import { ServerProcess } from './server-process';
 
 /**
  * Helpers for tests/concurrency: two service processes on one SQLite file, requests spread
@@ -29,15 +31,13 @@ export function serverFor(cluster: Cluster, i: number): ServerProcess {
 }
 
 /** A JSON:API request with the admin token to server `i % n`. */
-export function send(cluster: Cluster, i: number, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
+export function clusterRequest(cluster: Cluster, i: number, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
   return apiRequest(serverFor(cluster, i), cluster.token, method, url, body, headers);
 }
 
-/** Creates a client through server `i % n` and returns its id; fails loudly on anything but 201. */
-export async function createClient(cluster: Cluster, i: number, attributes: Record<string, unknown>, relationships?: Record<string, unknown>): Promise<string> {
-  const res = await send(cluster, i, 'POST', '/api/v2/clients', { data: { type: 'client', attributes, ...(relationships ? { relationships } : {}) } });
-  if (res.status !== 201) throw new Error(`creating a client answered ${res.status}: ${res.text}`);
-  return res.json.data.id as string;
+/** The factory target (factories.ts makeClient) of server `i % n`, with the admin token. */
+export function on(cluster: Cluster, i: number): Target {
+  return viaHttp(serverFor(cluster, i), cluster.token);
 }
 
 /** Counts of each status, e.g. { "200": 1, "412": 19 }, for readable failure messages. */
@@ -132,42 +132,23 @@ export interface RaceRequest {
  * start as close together as two processes allow.
  */
 export async function race(token: string, requests: readonly RaceRequest[], holdMs = 40): Promise<HttpResponse[]> {
-  const releases: (() => void)[] = [];
-  const ready: Promise<void>[] = [];
-  const responses = requests.map((r) => {
+  const opened = requests.map((r) => {
     const payload = Buffer.from(JSON.stringify(r.body));
-    return new Promise<HttpResponse>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port: r.server.port,
-          method: r.method,
-          path: r.url,
-          agent: false,
-          headers: {
-            Connection: 'close',
-            Authorization: `Bearer ${token}`,
-            Accept: 'application/vnd.api+json',
-            'Content-Type': 'application/vnd.api+json',
-            'Content-Length': String(payload.length),
-            ...(r.headers ?? {}),
-          },
-        },
-        (res) => collectResponse(r.method, r.url, res, resolve, reject),
-      );
-      req.on('error', reject);
-      req.setTimeout(20_000, () => req.destroy(new Error(`${r.method} ${r.url} timed out`)));
-      ready.push(new Promise<void>((written, failed) => {
-        req.once('error', failed);
-        req.write(payload.subarray(0, payload.length - 1), (e) => (e ? failed(e) : written()));
-      }));
-      releases.push(() => req.end(payload.subarray(payload.length - 1)));
-    });
+    const headers = { Authorization: `Bearer ${token}`, Accept: JSONAPI, 'Content-Type': JSONAPI, ...(r.headers ?? {}) };
+    return { payload, ...openRequest(r.server, r.method, r.url, headers, payload) };
   });
-  await Promise.all(ready);
+  await Promise.all(
+    opened.map(
+      ({ req, payload }) =>
+        new Promise<void>((written, failed) => {
+          req.once('error', failed);
+          req.write(payload.subarray(0, payload.length - 1), (e) => (e ? failed(e) : written()));
+        }),
+    ),
+  );
   await new Promise((resolve) => setTimeout(resolve, holdMs));
-  for (const release of releases) release();
-  return Promise.all(responses);
+  for (const { req, payload } of opened) req.end(payload.subarray(payload.length - 1));
+  return Promise.all(opened.map((o) => o.response));
 }
 
 /** Kills these servers (SIGKILL) and waits until each has exited; other live servers stay up. */

@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { HttpResponse, httpRequest, ServerProcess, sleep, splitLines, startServer } from './server-process';
+import { ServerProcess, sleep, splitLines, startServer } from './server-process';
+import { httpRequest, HttpResponse } from './http-client';
 import { PgInspector } from './postgres-helpers';
 import { OpenApiMismatchError } from './validate-responses';
 import { prng, Rng } from '../../bench/prng';

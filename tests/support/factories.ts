@@ -4,7 +4,14 @@ import { api, Harness } from './harness';
 /** Small factories that create data through the API itself, as an admin. */
 let seq = 0;
 
-export async function makeClient(h: Harness, attrs: Record<string, unknown> = {}, parentId?: string | null): Promise<string> {
+/** What a factory POSTs a document to: the in-process harness, or a listening service (http-client.ts viaHttp). */
+export type Target = Harness | ((url: string, document: unknown) => Promise<{ status: number; body: any }>); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function post(target: Target, url: string, document: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return typeof target === 'function' ? target(url, document) : api(target).post(url, document).then((res) => res);
+}
+
+export async function makeClient(h: Target, attrs: Record<string, unknown> = {}, parentId?: string | null): Promise<string> {
   seq++;
   const body = {
     data: {
@@ -13,15 +20,15 @@ export async function makeClient(h: Harness, attrs: Record<string, unknown> = {}
       ...(parentId ? { relationships: { parent: { data: { type: 'client', id: parentId } } } } : {}),
     },
   };
-  const res = await api(h).post('/api/v2/clients', body);
+  const res = await post(h, '/api/v2/clients', body);
   if (res.status !== 201) throw new Error(`makeClient failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data.id as string;
 }
 
-export async function makeOwned(h: Harness, path: 'legal-entities' | 'reporting-entities' | 'projects', clientId: string, attrs: Record<string, unknown> = {}): Promise<string> {
+export async function makeOwned(h: Target, path: 'legal-entities' | 'reporting-entities' | 'projects', clientId: string, attrs: Record<string, unknown> = {}): Promise<string> {
   seq++;
   const type = { 'legal-entities': 'legal-entity', 'reporting-entities': 'reporting-entity', projects: 'project' }[path];
-  const res = await api(h).post(`/api/v2/${path}`, {
+  const res = await post(h, `/api/v2/${path}`, {
     data: { type, attributes: { name: `${type} ${seq}`, ...attrs }, relationships: { client: { data: { type: 'client', id: clientId } } } },
   });
   if (res.status !== 201) throw new Error(`makeOwned failed: ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import type { AxiosError, AxiosInstance, AxiosResponse, AxiosResponseTransformer, InternalAxiosRequestConfig } from 'axios';
 import { loadConfig } from '../../src/config/config';
 import { buildOpenApi } from '../../src/openapi/openapi';
@@ -7,6 +5,7 @@ import { registry } from '../../src/resources/registry';
 import { makeClient, makeOwned } from './factories';
 import { Harness, startHarness } from './harness';
 import { Exchange, ResponseValidator } from './openapi-validator';
+import { portOf } from './http-client';
 
 /**
  * Shared plumbing for the interop tests (tests/interop): a real service listening on a loopback
@@ -23,25 +22,12 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-/** A fresh service (its own database) listening on an ephemeral loopback port. */
+/** A fresh service (its own database) listening on an ephemeral loopback port (the harness's production HTTP server). */
 export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
   const h = await startHarness(env);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = h.app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-  return {
-    h,
-    origin,
-    baseUrl: `${origin}/api/v2`,
-    async close() {
-      // Keep-alive sockets of the client libraries would otherwise hold the server open.
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-      await h.close();
-    },
-  };
+  // h.close() also cuts the keep-alive sockets of the client libraries, which would otherwise hold the server open.
+  const origin = `http://127.0.0.1:${portOf(await h.listen())}`;
+  return { h, origin, baseUrl: `${origin}/api/v2`, close: () => h.close() };
 }
 
 /**

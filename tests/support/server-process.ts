@@ -1,11 +1,10 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TMP } from './harness';
-import { openApiMismatch } from './validate-responses';
+import { httpRequest } from './http-client';
 
 /**
  * The service run as a user runs it (SPEC §7): compiled with the same compiler and
@@ -157,58 +156,6 @@ export async function within<T, F>(promise: Promise<T>, ms: number, fallback: ()
   } finally {
     clearTimeout(timer);
   }
-}
-
-export interface HttpResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-/**
- * Reads a whole response: the body as text and, when it parses, as JSON. Resolves once it has
- * been checked against the OpenAPI document (a mismatch rejects, failing the test).
- */
-export function collectResponse(method: string, url: string, res: http.IncomingMessage, resolve: (r: HttpResponse) => void, reject: (e: Error) => void): void {
-  let text = '';
-  res.setEncoding('utf8');
-  res.on('data', (d: string) => (text += d));
-  res.on('end', () => {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const response = { status: res.statusCode ?? 0, headers: res.headers, text, json };
-    const mismatch = openApiMismatch(method, url, response);
-    if (mismatch) reject(mismatch);
-    else resolve(response);
-  });
-  res.on('error', reject);
-}
-
-/** One request to the server over a fresh connection (no keep-alive). */
-export function httpRequest(server: { port: number }, method: string, url: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: server.port, method, path: url, headers: { Connection: 'close', ...headers }, agent: false },
-      (res) => collectResponse(method, url, res, resolve, reject),
-    );
-    req.on('error', reject);
-    req.setTimeout(20_000, () => req.destroy(new Error(`${method} ${url} timed out`)));
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-
-/** A JSON:API request with a bearer token. */
-export function apiRequest(server: { port: number }, token: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
-  const h: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/vnd.api+json', ...headers };
-  if (body !== undefined) h['Content-Type'] = 'application/vnd.api+json';
-  return httpRequest(server, method, url, h, body === undefined ? undefined : JSON.stringify(body));
 }
 
 /** The lines of an output that parse as JSON objects, and those that do not (blank lines dropped). */

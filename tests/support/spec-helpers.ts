@@ -1,11 +1,8 @@
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Harness } from './harness';
 
 /**
  * Helpers for the contract tests under tests/spec: error-document assertions shared by every
- * file, and a raw HTTP client for requests supertest cannot express (no Content-Type at all,
- * exact bytes, odd paths).
+ * file. Requests supertest cannot express (no Content-Type at all, exact bytes, odd paths) go
+ * through http-client.ts to the harness's listen().
  */
 
 export interface ErrorSourceExpectation {
@@ -102,58 +99,6 @@ export function expectError(
   surface: 'jsonapi' | 'flat' = 'jsonapi',
 ): Record<string, unknown> {
   return expectErrors(res, status, [{ code, source }], surface)[0];
-}
-
-export interface RawResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  body: unknown;
-}
-
-/** A listening copy of the app for raw requests; close it in afterAll. */
-export async function listen(h: Harness): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer(h.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** Sends exactly the headers and bytes given (no Content-Type unless named). */
-export function rawRequest(port: number, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        headers: { ...headers, ...(payload ? { 'Content-Length': String(payload.length) } : {}), Connection: 'close' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = undefined;
-          try {
-            parsed = text.length > 0 ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
 }
 
 /** The set of methods in an Allow header. */
