@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { buildService, killAll, removeDatabase, tempDatabase } from '../support/server-process';
-import { crashRounds, crashSeed, crashTest, crashWorkers, sqliteDatabase } from '../support/crash-helpers';
+import { sqliteDatabase } from '../support/crash/sqlite-adapter';
+import { crashRounds, crashSeed, crashTest, crashWorkers } from '../support/crash/runner';
 
 /**
  * Issue 8, item 4, "crash safety" on SQLite: the service, built and started as `npm start`
