@@ -14,6 +14,10 @@ export type { World };
  * owns something must be 409, a stale If-Match must be 412, a client token must never see an
  * outside resource, a worker's own resources must read back as it last wrote them), and every
  * acknowledged write is recorded for the verification at the end.
+ *
+ * This file holds the operation table, the atomic requests, deletes, contended writes on the
+ * shared clients and flat writes; the other operations are in soak-reads.ts and soak-writes.ts,
+ * the helpers they share in soak-worker-core.ts.
  */
 
 export class Worker extends WritingWorker {

@@ -9,7 +9,7 @@ import { apiRequest, httpRequest, viaHttp } from '../support/http-client';
 import { makeClient } from '../support/factories';
 
 /**
- * `npm run backup -- FILE` (issue 8 item 6), run as its compiled self against the SQLite file
+ * `npm run backup -- FILE`, run as its compiled self against the SQLite file
  * of a real service process that keeps writing through the API while the copy is taken. The
  * copy must be one consistent moment (for each writer, a prefix of what it wrote), hold every
  * write acknowledged before the backup started, pass PRAGMA integrity_check, stand alone

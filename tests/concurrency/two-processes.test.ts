@@ -6,7 +6,7 @@ import { Cluster, clusterRequest, concurrencyAdminToken, on, printedTokens, race
 import { makeClient } from '../support/factories';
 
 /**
- * Issue 5, "Concurrency safety on SQLite" (SPEC §6): two service processes, built and started
+ * Concurrency safety on SQLite (SPEC §6): two service processes, built and started
  * as `npm start` runs them, share one SQLite file, so the races below are between two
  * connections and two event loops, not just two requests in one process. Requests alternate
  * between the processes and are sent together: tests 1–3 hold every request at the last byte of

@@ -7,7 +7,7 @@ import { postgresDatabase } from '../support/crash/postgres-adapter';
 import { crashRounds, crashSeed, crashTest, crashWorkers } from '../support/crash/runner';
 
 /**
- * Issue 8, item 4, "crash safety" on PostgreSQL (TEST_DATABASE_URL; skipped without it): the
+ * Crash safety on PostgreSQL (TEST_DATABASE_URL; skipped without it): the
  * same load and checks as tests/crash/sqlite-crash.test.ts, on a fresh database of the test's
  * own on that server. The service process is SIGKILLed (the PostgreSQL server stays up), so
  * whatever it had in flight is cut mid-transaction. After each restart, SQL on the database

@@ -4,7 +4,7 @@ import { sqliteDatabase } from '../support/crash/sqlite-adapter';
 import { crashRounds, crashSeed, crashTest, crashWorkers } from '../support/crash/runner';
 
 /**
- * Issue 8, item 4, "crash safety" on SQLite: the service, built and started as `npm start`
+ * Crash safety on SQLite: the service, built and started as `npm start`
  * runs it, takes concurrent writes from CRASH_WORKERS (12) workers: creates of clients under a
  * parent, of legal entities and projects, reparenting PATCHes (some that would make a cycle),
  * moves and renames, deletes (some refused), flat creates that take projects over, and atomic
@@ -14,7 +14,7 @@ import { crashRounds, crashSeed, crashTest, crashWorkers } from '../support/cras
  * PRAGMA foreign_key_check is empty, no orphan, no cycle; every acknowledged write is in the
  * file and answers through the API with the promised values; each request that got no answer
  * happened whole or not at all; no row exists that no write made. The next round goes on with
- * the same file, CRASH_ROUNDS (20) times. See tests/support/crash-helpers.ts for the design.
+ * the same file, CRASH_ROUNDS (20) times. See tests/support/crash/runner.ts for the design.
  */
 
 const ROUNDS = crashRounds();

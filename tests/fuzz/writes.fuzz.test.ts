@@ -8,7 +8,7 @@ import { Harness, JSONAPI, startHarness } from '../support/harness';
 import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
- * Fuzzing every write endpoint (issue 8): valid documents mutated at random (members deleted,
+ * Fuzzing every write endpoint: valid documents mutated at random (members deleted,
  * replaced by hostile values, wrapped, nulled, added), and bodies that are not JSON at all, sent
  * to every create, update and relationship endpoint of every type, the atomic endpoint and the
  * flat surface. Property: never a 5xx; an error answer is an error document with a contract

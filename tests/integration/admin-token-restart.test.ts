@@ -9,7 +9,7 @@ import { buildService, killAll, runNode, ServerProcess, spawnServer, startServer
 import { apiRequest, httpRequest, HttpResponse } from '../support/http-client';
 
 /**
- * Issue 12, item 5.5: a revoked secret never comes back. The service is run as `npm start` runs
+ * A revoked secret never comes back. The service is run as `npm start` runs
  * it, restarted between steps, on a fresh database of the suite's kind (SQLite, or PostgreSQL with
  * TEST_DATABASE_URL). Every revocation path (DELETE /api/v2/api-tokens/ID, an atomic remove,
  * `npm run token -- revoke`, and a changed ADMIN_TOKEN) keeps the token's hash, and a start with

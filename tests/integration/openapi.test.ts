@@ -8,7 +8,7 @@ import { registry } from '../../src/resources/registry';
 import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
- * The OpenAPI document (issue 7): generated from the registry, valid OpenAPI 3.1, served without
+ * The OpenAPI document: generated from the registry, valid OpenAPI 3.1, served without
  * a token, and in agreement with the routes: every documented operation exists, every
  * undocumented method is 405, and every filter operator it lists is accepted. Every response in
  * the suite is validated against it (tests/support/validate-responses.ts); the last tests here

@@ -4,7 +4,7 @@ import { buildService, eventually, killAll, removeDatabase, ServerProcess, spawn
 import { apiRequest } from '../support/http-client';
 
 /**
- * Issue 12, item 5.6: a DATABASE_URL's password never shows, neither in what the service prints
+ * A DATABASE_URL's password never shows, neither in what the service prints
  * when it refuses or fails to start, nor in its log lines. Run as `npm start` runs it.
  */
 

@@ -8,7 +8,7 @@ import { buildService, eventually, killAll, removeDatabase, runNode, ServerProce
 import { apiRequest, httpRequest } from '../support/http-client';
 
 /**
- * The service as `npm start` runs it (SPEC §7, issue 3 item 9): the compiled server.js as a
+ * The service as `npm start` runs it (SPEC §7): the compiled server.js as a
  * child process on a free loopback port and its own SQLite file. What is checked is what a
  * user sees: the first admin token printed once, ADMIN_TOKEN, JSON log lines with request
  * ids, health endpoints, draining on SIGTERM, and `npm run seed`.

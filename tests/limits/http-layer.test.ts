@@ -5,7 +5,7 @@ import { expectError } from '../support/spec-helpers';
 import { exchange } from '../support/http-client';
 
 /**
- * Issue 8, item 1 (parser-level errors) and item 3 (header size): what Node's HTTP parser
+ * Parser-level errors and the header size limit: what Node's HTTP parser
  * refuses before express runs gets the same JSON:API error document as every other error, from
  * the server the service really runs (src/http/server-factory.ts), with Connection: close.
  */

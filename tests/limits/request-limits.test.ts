@@ -7,7 +7,7 @@ import { exchange } from '../support/http-client';
 import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
- * Issue 8, item 3: every limit on what one request may ask answers clearly: the status and code
+ * Every limit on what one request may ask answers clearly: the status and code
  * of the contract, `source` where one fits, and a detail that names the limit. Small limits are
  * configured so the tests stay small; each is the variable the README lists.
  */

@@ -6,7 +6,7 @@ import { expectError } from '../support/spec-helpers';
 import { exchange } from '../support/http-client';
 
 /**
- * Issue 8, item 2: a request not done within REQUEST_TIMEOUT_MS is answered, without crashing
+ * A request not done within REQUEST_TIMEOUT_MS is answered, without crashing
  * anything: 408 `request_timeout` when the client had not even sent the whole request (its side
  * is slow; the connection is closed), 503 `processing_timeout` with Retry-After when the
  * request had arrived and the service was the slow side (here: a write waiting for another

@@ -8,7 +8,7 @@ import { makeClient } from '../support/factories';
 import { describeOnPostgres, PgInspector } from '../support/postgres-helpers';
 
 /**
- * Issue 6, "Multi-instance correctness" and "graceful shutdown" on PostgreSQL (SPEC §4, §6, §7):
+ * Multi-instance correctness and graceful shutdown on PostgreSQL (SPEC §4, §6, §7):
  * two service processes, built and started as `npm start` runs them, share one fresh database
  * on the PostgreSQL test server (TEST_DATABASE_URL). Tokens made or revoked through one are
  * honoured by the other at once; racing writes through both stay correct (checked through the

@@ -5,7 +5,7 @@ import { concurrencyAdminToken, uniqueTag } from '../support/concurrency-helpers
 import { describeOnPostgres, ThrowawayPostgres } from '../support/postgres-helpers';
 
 /**
- * Issue 6, "Operations" (SPEC §7): `/readyz` answers 503 while PostgreSQL is unreachable and 200
+ * Operations (SPEC §7): `/readyz` answers 503 while PostgreSQL is unreachable and 200
  * again once it is back, without restarting the service; `/healthz` and the process stay up
  * meanwhile. The PostgreSQL server here is the test's own (.ci/postgres.sh start, then pg_ctl
  * stop/start on the same data folder and port), never the shared test server, since it is taken

@@ -39,7 +39,7 @@ export async function send(h: Harness, token: string, method: Method, url: strin
 
 /**
  * Asserts the raw body text names no id of `all` outside `visible`, other than ids the request
- * itself named (in its URL or body). Returns the leaked ids so a failure lists them.
+ * itself named (in its URL or body); a failure lists the leaked ids.
  */
 export function expectNoHiddenIdLeaked(sent: Sent, all: ReadonlySet<string>, visible: ReadonlySet<string>): void {
   const named = new Set([...hexIdsIn(sent.url), ...hexIdsIn(sent.body === undefined ? '' : JSON.stringify(sent.body))]);

@@ -7,7 +7,7 @@ import { dumpDatabase, expectSameDump, firstError, relWrite } from '../support/w
 import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
- * Issue 12, item 5.3: the 403s of SPEC §4 on every path, in the precedence of SPEC §2
+ * The 403s of SPEC §4 on every path, in the precedence of SPEC §2
  * (403 before 404 for ids in the body, before 422).
  * - A client token on api-tokens gets 403 in atomic operations too, whatever the ref names.
  * - On a client subdomain, making a client of the subtree a root is 403 before body 404s and 422s,

@@ -10,7 +10,7 @@ import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 import { unusedId } from '../support/factories';
 
 /**
- * Tenant isolation, property-based over every endpoint and parameter family (issue 8): random
+ * Tenant isolation, property-based over every endpoint and parameter family: random
  * forests, a random client token, random requests — lists with include, fields, sort (to-one
  * paths too), page numbers and keyset cursors (followed), filters of every kind naming ids in
  * and out of scope; single, related and relationship endpoints; writes, relationship writes,

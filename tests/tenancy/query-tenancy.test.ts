@@ -7,7 +7,7 @@ import { cursorOf, cursorPayload, enc, getIds, readableText, relative, walk, wal
 import { allForestIds, forestIdsOf } from '../support/tenancy-helpers';
 
 /**
- * The tenancy matrix extended to every query parameter of issue 4 (SPEC §4: a client token sees
+ * The tenancy matrix extended to every query parameter (SPEC §4: a client token sees
  * its client's subtree; "everything else answers 404, as if it did not exist, on every path:
  * ... filters, counts, totals, cursors"). Generated from the registry: for every readable type,
  * on its collection and on the related and linkage endpoints that list it, every filter that

@@ -7,7 +7,7 @@ import { firstError } from '../support/write-helpers';
 import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
- * Issue 12, item 5.2: api-tokens under a narrowed host (SPEC §4, README "Subdomains"). An admin
+ * Api-tokens under a narrowed host (SPEC §4, README "Subdomains"). An admin
  * at SLUG.BASE_DOMAIN sees and manages the tokens of clients in that subtree; admin-role tokens
  * (no client) and tokens of other clients are not visible there (404, as if they did not exist);
  * creating an admin-role token there is 403 (it would reach beyond the subdomain), a token for a
