@@ -76,8 +76,8 @@ async function references(read: ReadRows, registry: Registry, def: ResourceDef, 
   );
 }
 
-/** Rows that are their own ancestor. UNION (not UNION ALL) makes the walk finite even around a cycle. */
-async function cycles(read: ReadRows, def: ResourceDef): Promise<InvariantResult> {
+/** Ids of the rows of a hierarchy that are their own ancestor. UNION (not UNION ALL) makes the walk finite even around a cycle. */
+export async function rowsInCycles(read: ReadRows, def: ResourceDef): Promise<string[]> {
   const parent = def.relationships.find((r): r is ToOneDef => r.kind === 'to-one' && r.name === def.hierarchy!.parent)!;
   const [t, id, p] = [q(def.table), q(ID_COLUMN), q(parent.column)];
   const found = await read(
@@ -88,7 +88,12 @@ async function cycles(read: ReadRows, def: ResourceDef): Promise<InvariantResult
      )
      SELECT DISTINCT start FROM up WHERE at = start ORDER BY start`,
   );
-  return result(`${def.type} hierarchy has no cycle`, found.map((r) => `${def.type} ${str(r.start)} is its own ancestor`), `every ${def.type} chain ends at a root`);
+  return found.map((r) => String(r.start));
+}
+
+async function cycles(read: ReadRows, def: ResourceDef): Promise<InvariantResult> {
+  const found = await rowsInCycles(read, def);
+  return result(`${def.type} hierarchy has no cycle`, found.map((start) => `${def.type} ${start} is its own ancestor`), `every ${def.type} chain ends at a root`);
 }
 
 async function unique(read: ReadRows, def: ResourceDef, attr: AttributeDef): Promise<InvariantResult> {

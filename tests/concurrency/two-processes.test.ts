@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildService, killAll, removeDatabase, ServerProcess, startServer, tempDatabase } from '../support/server-process';
 import { apiRequest, HttpResponse } from '../support/http-client';
-import { Cluster, clusterRequest, concurrencyAdminToken, on, printedTokens, race, serverErrors, serverFor, SharedFile, stopServers, tally, uniqueTag } from '../support/concurrency-helpers';
+import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, printedTokens, race, serverErrors, serverFor, SharedFile, stopServers, tally, uniqueTag } from '../support/concurrency-helpers';
 import { makeClient } from '../support/factories';
 
 /**
@@ -35,10 +35,6 @@ function file(): SharedFile {
 }
 
 /** The error objects of a response, reduced to what the contract fixes. */
-function errorsOf(res: HttpResponse): { status: string; code: string; source?: unknown }[] {
-  return (res.json?.errors ?? []).map((e: { status: string; code: string; source?: unknown }) => ({ status: e.status, code: e.code, ...(e.source ? { source: e.source } : {}) }));
-}
-
 beforeAll(async () => {
   await timed('setup (build + two processes)', async () => {
     OUT = await buildService('concurrency-build');
@@ -74,32 +70,8 @@ describe('Two service processes on one SQLite file', () => {
     await timed('test 1 (10 rounds × 20 PATCHes with If-Match)', async () => {
       const id = await makeClient(on(cluster, 0), { name: `If-Match target ${uniqueTag()}` });
       for (let round = 0; round < 10; round++) {
-        const before = await clusterRequest(cluster, round + 1, 'GET', `/api/v2/clients/${id}`);
-        expect(before.status).toBe(200);
-        const version = before.json.data.meta.version as number;
-        expect(before.headers.etag).toBe(`"client:${id}:${version}"`);
-
-        const names = Array.from({ length: 20 }, (_, i) => `Racer ${round}-${i}`);
-        const responses = await race(
-          cluster.token,
-          names.map((name, i) => ({
-            server: serverFor(cluster, i),
-            method: 'PATCH',
-            url: `/api/v2/clients/${id}`,
-            body: { data: { type: 'client', id, attributes: { name } } },
-            headers: { 'If-Match': before.headers.etag as string },
-          })),
-        );
-
-        expect(serverErrors(responses, names)).toEqual([]);
-        expect(tally(responses)).toEqual({ '200': 1, '412': 19 });
-        const winner = responses.findIndex((r) => r.status === 200);
-        expect(responses[winner].json.data.attributes.name).toBe(names[winner]);
-        expect(responses[winner].json.data.meta.version).toBe(version + 1);
+        const { version, names, responses, winner } = await ifMatchRound(cluster, id, round);
         expect(responses[winner].headers.etag).toBe(`"client:${id}:${version + 1}"`);
-        for (const r of responses.filter((x) => x.status === 412)) {
-          expect(errorsOf(r)).toEqual([{ status: '412', code: 'precondition_failed' }]);
-        }
 
         // Both processes read the winner's write, and the file agrees.
         for (const i of [0, 1]) {
@@ -149,7 +121,7 @@ describe('Two service processes on one SQLite file', () => {
         else outcomes.bothRefused++;
 
         // The file: no cycle anywhere, and the parents are exactly what the winner wrote.
-        expect({ context, cycles: file().clientsInCycles() }).toEqual({ context, cycles: [] });
+        expect({ context, cycles: await file().clientsInCycles() }).toEqual({ context, cycles: [] });
         expect({ context, parents: [file().parentOf(a), file().parentOf(b)] }).toEqual({ context, parents: [aOk ? b : null, bOk ? a : null] });
 
         // Back to two roots for the next round.
@@ -264,7 +236,7 @@ describe('Two service processes on one SQLite file', () => {
       const children = await clusterRequest(cluster, 1, 'GET', `/api/v2/clients?filter[parent]=${root}&page[size]=100`);
       expect(children.status).toBe(200);
       expect(children.json.meta.page.total).toBe(targets.length + creates);
-      expect(file().clientsInCycles()).toEqual([]);
+      expect(await file().clientsInCycles()).toEqual([]);
     });
   });
 

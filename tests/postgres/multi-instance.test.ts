@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { freshDatabase } from '../support/harness';
-import { buildService, eventually, killAll, ServerProcess, sleep, splitLines, startServer, within } from '../support/server-process';
-import { apiRequest, HttpResponse } from '../support/http-client';
-import { Cluster, clusterRequest, concurrencyAdminToken, on, race, serverErrors, serverFor, tally, uniqueTag } from '../support/concurrency-helpers';
+import { buildService, killAll, ServerProcess, sigtermDuringCreate, startServer, within } from '../support/server-process';
+import { apiRequest } from '../support/http-client';
+import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, race, serverErrors, serverFor, tally, uniqueTag } from '../support/concurrency-helpers';
 import { makeClient } from '../support/factories';
 import { describeOnPostgres, PgInspector } from '../support/postgres-helpers';
 
@@ -18,10 +17,6 @@ import { describeOnPostgres, PgInspector } from '../support/postgres-helpers';
 const describePg = describeOnPostgres('tests/postgres/multi-instance.test.ts');
 
 /** The error objects of a response, reduced to what the contract fixes. */
-function errorsOf(res: HttpResponse): { status: string; code: string; source?: unknown }[] {
-  return (res.json?.errors ?? []).map((e: { status: string; code: string; source?: unknown }) => ({ status: e.status, code: e.code, ...(e.source ? { source: e.source } : {}) }));
-}
-
 describePg('Two service instances on one PostgreSQL database', () => {
   let OUT: string | undefined;
   let database: { url: string; drop(): Promise<void> } | undefined;
@@ -166,29 +161,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
   it('When 20 PATCHes of one client carry the same current If-Match in parallel across both instances, then exactly one answers 200, the other 19 answer 412 precondition_failed, and the version goes up by exactly one', async () => {
     const id = await makeClient(on(cluster, 0), { name: `If-Match target ${uniqueTag()}` });
     for (let round = 0; round < 3; round++) {
-      const before = await clusterRequest(cluster, round + 1, 'GET', `/api/v2/clients/${id}`);
-      expect(before.status).toBe(200);
-      const version = before.json.data.meta.version as number;
-      expect(before.headers.etag).toBe(`"client:${id}:${version}"`);
-
-      const names = Array.from({ length: 20 }, (_, i) => `Racer ${round}-${i}`);
-      const responses = await race(
-        cluster.token,
-        names.map((name, i) => ({
-          server: serverFor(cluster, i),
-          method: 'PATCH',
-          url: `/api/v2/clients/${id}`,
-          body: { data: { type: 'client', id, attributes: { name } } },
-          headers: { 'If-Match': before.headers.etag as string },
-        })),
-      );
-
-      expect(serverErrors(responses, names)).toEqual([]);
-      expect(tally(responses)).toEqual({ '200': 1, '412': 19 });
-      const winner = responses.findIndex((r) => r.status === 200);
-      expect(responses[winner].json.data.attributes.name).toBe(names[winner]);
-      expect(responses[winner].json.data.meta.version).toBe(version + 1);
-      for (const r of responses.filter((x) => x.status === 412)) expect(errorsOf(r)).toEqual([{ status: '412', code: 'precondition_failed' }]);
+      const { version, names, winner } = await ifMatchRound(cluster, id, round);
 
       expect(await pg!.clientRow(id)).toEqual({ name: names[winner], version: version + 1 });
       for (const i of [0, 1]) {
@@ -202,41 +175,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
   it('When a third instance gets SIGTERM while a create is in flight (body half sent), then that request completes with 201, new connections are refused, the process exits 0, and the row is in the database', async () => {
     const server: ServerProcess = await startServer(OUT!, env);
     const name = `Created while draining ${uniqueTag()}`;
-    const body = Buffer.from(JSON.stringify({ data: { type: 'client', attributes: { name } } }));
-    const half = Math.floor(body.length / 2);
-
-    const socket = net.connect({ host: '127.0.0.1', port: server.port });
-    let raw = '';
-    socket.setEncoding('utf8').on('data', (d: string) => (raw += d));
-    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.write(
-      'POST /api/v2/clients HTTP/1.1\r\n' +
-        `Host: 127.0.0.1:${server.port}\r\n` +
-        `Authorization: Bearer ${cluster.token}\r\n` +
-        'Content-Type: application/vnd.api+json\r\nAccept: application/vnd.api+json\r\n' +
-        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
-    );
-    socket.write(body.subarray(0, half));
-    await sleep(300);
-
-    server.child.kill('SIGTERM');
-    await eventually('the draining log line', () => splitLines(server.stdout()).json.find((l) => /drain/i.test(String(l.msg))), 5_000);
-    const refused = await new Promise<boolean>((resolve) => {
-      const probe = net.connect({ host: '127.0.0.1', port: server.port });
-      probe.once('connect', () => {
-        probe.destroy();
-        resolve(false);
-      });
-      probe.once('error', () => resolve(true));
-    });
-    expect(refused).toBe(true);
-    expect(server.child.exitCode).toBeNull();
-
-    // write, not end: a client that half-closes its side before the answer would have the
-    // request aborted by node's http server (httpAllowHalfOpen is off); Connection: close ends it.
-    socket.write(body.subarray(half));
-    await within(ended, 10_000, () => undefined);
+    const raw = await sigtermDuringCreate(server, cluster.token, name);
     expect(raw).toMatch(/^HTTP\/1\.1 201 /);
     const exit = await within(server.exited, 10_000, () => ({ code: -999, signal: null }));
     const stderr = server.stderr();

@@ -2,6 +2,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { apiRequest, HttpResponse, openRequest, viaHttp } from './http-client';
 import { Target } from './factories';
+import { rowsInCycles } from '../../src/data/invariants';
+import { registry } from '../../src/resources/registry';
 import { JSONAPI } from './media-types';
 import { ServerProcess } from './server-process';
 
@@ -40,6 +42,44 @@ export function on(cluster: Cluster, i: number): Target {
   return viaHttp(serverFor(cluster, i), cluster.token);
 }
 
+/** The errors of an answer as { status, code, source? } (source only when there is one). */
+export function errorsOf(res: HttpResponse): { status: string; code: string; source?: unknown }[] {
+  return (res.json?.errors ?? []).map((e: { status: string; code: string; source?: unknown }) => ({ status: e.status, code: e.code, ...(e.source ? { source: e.source } : {}) }));
+}
+
+/**
+ * One round of the If-Match race on client `id`: its current ETag read through server
+ * `round + 1`, then 20 PATCHes of its name carrying that ETag, spread over the servers and
+ * released together. Asserts that exactly one answers 200 (with its own name and the version
+ * one up) and the other 19 answer 412 precondition_failed; returns what the round read and wrote.
+ */
+export async function ifMatchRound(cluster: Cluster, id: string, round: number): Promise<{ version: number; names: string[]; responses: HttpResponse[]; winner: number }> {
+  const before = await clusterRequest(cluster, round + 1, 'GET', `/api/v2/clients/${id}`);
+  expect(before.status).toBe(200);
+  const version = before.json.data.meta.version as number;
+  expect(before.headers.etag).toBe(`"client:${id}:${version}"`);
+
+  const names = Array.from({ length: 20 }, (_, i) => `Racer ${round}-${i}`);
+  const responses = await race(
+    cluster.token,
+    names.map((name, i) => ({
+      server: serverFor(cluster, i),
+      method: 'PATCH',
+      url: `/api/v2/clients/${id}`,
+      body: { data: { type: 'client', id, attributes: { name } } },
+      headers: { 'If-Match': before.headers.etag as string },
+    })),
+  );
+
+  expect(serverErrors(responses, names)).toEqual([]);
+  expect(tally(responses)).toEqual({ '200': 1, '412': 19 });
+  const winner = responses.findIndex((r) => r.status === 200);
+  expect(responses[winner].json.data.attributes.name).toBe(names[winner]);
+  expect(responses[winner].json.data.meta.version).toBe(version + 1);
+  for (const r of responses.filter((x) => x.status === 412)) expect(errorsOf(r)).toEqual([{ status: '412', code: 'precondition_failed' }]);
+  return { version, names, responses, winner };
+}
+
 /** Counts of each status, e.g. { "200": 1, "412": 19 }, for readable failure messages. */
 export function tally(responses: readonly { status: number }[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -65,23 +105,9 @@ export class SharedFile {
     this.db.pragma('busy_timeout = 5000');
   }
 
-  /**
-   * Clients that are their own ancestor (a cycle in the hierarchy), found with a recursive
-   * walk up the parent column from every client. Depth is bounded so a cycle ends the walk.
-   */
-  clientsInCycles(): string[] {
-    const rows = this.db
-      .prepare(
-        `WITH RECURSIVE up(start, id, depth) AS (
-           SELECT id, parent_id, 1 FROM clients WHERE parent_id IS NOT NULL
-           UNION ALL
-           SELECT up.start, c.parent_id, up.depth + 1 FROM up JOIN clients c ON c.id = up.id
-           WHERE c.parent_id IS NOT NULL AND up.depth < 64
-         )
-         SELECT DISTINCT start FROM up WHERE id = start ORDER BY start`,
-      )
-      .all() as { start: string }[];
-    return rows.map((r) => r.start);
+  /** Clients that are their own ancestor (a cycle in the hierarchy): src/data/invariants.ts on the file. */
+  clientsInCycles(): Promise<string[]> {
+    return rowsInCycles(async (sql) => this.db.prepare(sql).all() as Record<string, unknown>[], registry.get('client'));
   }
 
   parentOf(id: string): string | null {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TMP } from './harness';
 import { httpRequest } from './http-client';
+import { JSONAPI } from './media-types';
 
 /**
  * The service run as a user runs it (SPEC §7): compiled with the same compiler and
@@ -156,6 +157,54 @@ export async function within<T, F>(promise: Promise<T>, ms: number, fallback: ()
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Whether a connection to the port is refused (nobody listens any more). */
+export function connectionRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+/**
+ * SIGTERM while a create of a client named `name` is in flight: its headers and half its body
+ * sent, the signal, then (once the service logs that it drains) a check that new connections
+ * are refused while the process still runs, and the rest of the body. Returns the raw answer to
+ * the create, read until the service closed the connection.
+ */
+export async function sigtermDuringCreate(server: ServerProcess, token: string, name: string): Promise<string> {
+  const body = Buffer.from(JSON.stringify({ data: { type: 'client', attributes: { name } } }));
+  const half = Math.floor(body.length / 2);
+  const socket = net.connect({ host: '127.0.0.1', port: server.port });
+  let raw = '';
+  socket.setEncoding('utf8').on('data', (d: string) => (raw += d));
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write(
+    'POST /api/v2/clients HTTP/1.1\r\n' +
+      `Host: 127.0.0.1:${server.port}\r\n` +
+      `Authorization: Bearer ${token}\r\n` +
+      `Content-Type: ${JSONAPI}\r\nAccept: ${JSONAPI}\r\n` +
+      `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+  );
+  socket.write(body.subarray(0, half));
+  await sleep(300);
+
+  server.child.kill('SIGTERM');
+  await eventually('the draining log line', () => splitLines(server.stdout()).json.find((l) => /drain/i.test(String(l.msg))), 5_000);
+  expect(await connectionRefused(server.port)).toBe(true);
+  expect(server.child.exitCode).toBeNull();
+
+  // write, not end: a client that half-closes its side before the answer would have the
+  // request aborted by node's http server (httpAllowHalfOpen is off); Connection: close ends it.
+  socket.write(body.subarray(half));
+  await within(ended, 10_000, () => undefined);
+  return raw;
 }
 
 /** The lines of an output that parse as JSON objects, and those that do not (blank lines dropped). */

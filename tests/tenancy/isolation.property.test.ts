@@ -3,7 +3,7 @@ import { FILTER_OPERATORS } from '../../src/query/ast';
 import { registry } from '../../src/resources/registry';
 import { RelationshipDef, ResourceDef } from '../../src/resources/types';
 import { FUZZ } from '../support/fuzz-helpers';
-import { Harness, JSONAPI, startHarness } from '../support/harness';
+import { Harness, startHarness } from '../support/harness';
 import { buildRandomForest, ForestModel, forestArb, hexIdsIn, Method, send, Sent } from '../support/tenancy-helpers';
 import { api } from '../support/harness';
 import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
