@@ -1,6 +1,6 @@
 import JsonApi from 'devour-client';
 import { makeClient, makeOwned } from '../support/factories';
-import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, ResponseRecorder, rejectionOf, startLiveServer, validateAxiosResponses } from '../support/interop-helpers';
+import { ClientFields, contradictingDocument, LiveServer, makeGraphFixture, makeListFixture, Ref, rejectionOf, ResponseRecorder, validateAxiosResponses, withLiveServer } from '../support/interop-helpers';
 
 /**
  * devour-client 3.2 used as its users use it, against the service on a loopback port.
@@ -24,25 +24,13 @@ interface ServerError {
 
 type DevourErrors = Record<string, ServerError>;
 
-interface Ref {
-  id: string;
-  type: string;
-}
-
 interface LegalEntity extends Ref {
   name: string;
   country: string | null;
   client: Client | Ref | null;
 }
 
-interface Client extends Ref {
-  name: string;
-  email: string | null;
-  slug: string | null;
-  createdAt: string;
-  updatedAt: string;
-  meta: { version: number };
-  links: { self: string };
+interface Client extends ClientFields {
   parent: Client | Ref | null;
   children: Array<Client | Ref>;
   legalEntities: Array<LegalEntity | Ref>;
@@ -90,30 +78,23 @@ describe('devour-client against the live service', () => {
   let live: LiveServer;
   let jsonApi: JsonApi;
   const recorder = new ResponseRecorder();
-  let unhook: () => void;
 
-  beforeAll(async () => {
-    live = await startLiveServer();
-    jsonApi = new JsonApi({
-      apiUrl: live.baseUrl,
-      bearer: live.h.admin,
-      pluralize: false,
-      logger: false,
-      errorBuilder: ({ status, code, title, detail, source, meta }) => ({ status, code, title, detail, source, meta }),
-    });
-    defineModels(jsonApi);
-    // devour sends through the global axios object (jsonApi.axios).
-    unhook = validateAxiosResponses(jsonApi.axios, recorder);
-  });
-
-  afterEach(() => {
-    expect(recorder.take()).toEqual([]);
-  });
-
-  afterAll(async () => {
-    unhook();
-    await live.close();
-  });
+  withLiveServer(
+    () => recorder,
+    (server) => {
+      live = server;
+      jsonApi = new JsonApi({
+        apiUrl: live.baseUrl,
+        bearer: live.h.admin,
+        pluralize: false,
+        logger: false,
+        errorBuilder: ({ status, code, title, detail, source, meta }) => ({ status, code, title, detail, source, meta }),
+      });
+      defineModels(jsonApi);
+      // devour sends through the global axios object (jsonApi.axios).
+      return validateAxiosResponses(jsonApi.axios, recorder);
+    },
+  );
 
   it('When clients are listed with a filter and a sort, then devour returns them deserialized with their real ids and values', async () => {
     const { root, alpha, beta } = await makeListFixture(live.h);

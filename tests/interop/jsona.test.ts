@@ -2,7 +2,7 @@ import Jsona from 'jsona';
 import type { TJsonApiBody, TJsonaModel } from 'jsona/lib/JsonaTypes';
 import { makeClient, makeOwned } from '../support/factories';
 import { JSONAPI } from '../support/media-types';
-import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, lowerCaseHeaders, ResponseRecorder, rejectionOf, startLiveServer } from '../support/interop-helpers';
+import { contradictingDocument, JsonApiError, LiveServer, lowerCaseHeaders, makeGraphFixture, makeListFixture, rejectionOf, ResponseRecorder, withLiveServer } from '../support/interop-helpers';
 
 /**
  * jsona 1.14 is a (de)serializer only, so it is paired here with Node's fetch, as its users do:
@@ -12,15 +12,6 @@ import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, l
  * exactly as given, so nothing needs configuring for singular kebab-case types.
  */
 
-
-interface JsonApiError {
-  status: string;
-  code: string;
-  title: string;
-  detail?: string;
-  source?: { pointer?: string; parameter?: string };
-  meta?: Record<string, unknown>;
-}
 
 interface Document extends TJsonApiBody {
   links?: { self: string; first?: string; last?: string; prev?: string | null; next?: string | null };
@@ -101,15 +92,12 @@ describe('jsona with fetch against the live service', () => {
     return { items: jsona.deserialize(document!) as T[], document: document! };
   }
 
-  beforeAll(async () => {
-    live = await startLiveServer();
-  });
-
-  afterEach(() => {
-    expect(recorder.take()).toEqual([]);
-  });
-
-  afterAll(() => live.close());
+  withLiveServer(
+    () => recorder,
+    (server) => {
+      live = server;
+    },
+  );
 
   it('When clients are listed with a filter and a sort, then jsona deserializes them with their real ids and values', async () => {
     const { root, alpha, beta } = await makeListFixture(live.h);

@@ -31,6 +31,54 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
 }
 
 /**
+ * The hooks every interop file registers: before all, a live server and `connect` (the
+ * library's setup, which returns what undoes its hooks, if anything); after each test, no
+ * OpenAPI problem left in `recorder()`; after all, the undo and the server's stop.
+ */
+export function withLiveServer(recorder: () => ResponseRecorder, connect: (live: LiveServer) => (() => void) | void): void {
+  let live: LiveServer | undefined;
+  let undo: (() => void) | void;
+  beforeAll(async () => {
+    live = await startLiveServer();
+    undo = connect(live);
+  });
+  afterEach(() => {
+    expect(recorder().take()).toEqual([]);
+  });
+  afterAll(async () => {
+    if (undo) undo();
+    await live?.close();
+  });
+}
+
+/** An error object of the service, as a client library hands it over. */
+export interface JsonApiError {
+  status: string;
+  code: string;
+  title: string;
+  detail?: string;
+  source?: { pointer?: string; parameter?: string };
+  meta?: Record<string, unknown>;
+}
+
+/** A resource identifier as the libraries return it. */
+export interface Ref {
+  id: string;
+  type: string;
+}
+
+/** What every library shows of a client besides its relationships (whose shape is the library's own). */
+export interface ClientFields extends Ref {
+  name: string;
+  email: string | null;
+  slug: string | null;
+  createdAt: string;
+  updatedAt: string;
+  meta: { version: number };
+  links: { self: string };
+}
+
+/**
  * The service's OpenAPI document with the client's `name` limited to 3 characters: a document
  * that contradicts the service, to prove that a hook reports a mismatch.
  */
