@@ -1,6 +1,6 @@
 import JsonApi from 'devour-client';
 import { makeClient, makeOwned } from '../support/factories';
-import { ClientFields, contradictingDocument, LiveServer, makeGraphFixture, makeListFixture, Ref, rejectionOf, ResponseRecorder, validateAxiosResponses, withLiveServer } from '../support/interop-helpers';
+import { ClientFields, contradictingDocument, LiveServer, makeGraphFixture, makeListFixture, makePagedFixture, Ref, rejectionOf, ResponseRecorder, validateAxiosResponses, withLiveServer } from '../support/interop-helpers';
 
 /**
  * devour-client 3.2 used as its users use it, against the service on a loopback port.
@@ -209,9 +209,7 @@ describe('devour-client against the live service', () => {
   });
 
   it('When 23 clients are paged 5 at a time by following links.next, then devour sees every id exactly once over 5 pages', async () => {
-    const parent = await makeClient(live.h, { name: 'Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Paged ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Pager', 'Paged');
 
     const seen: string[] = [];
     const sizes: number[] = [];
@@ -233,9 +231,7 @@ describe('devour-client against the live service', () => {
   });
 
   it('When the same 23 clients are paged with keyset cursors (page[after]), then devour follows links.next to the end and sees each id once', async () => {
-    const parent = await makeClient(live.h, { name: 'Cursor Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Cursor ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Cursor Pager', 'Cursor');
 
     const seen: string[] = [];
     let pages = 0;

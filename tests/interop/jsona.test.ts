@@ -2,7 +2,7 @@ import Jsona from 'jsona';
 import type { TJsonApiBody, TJsonaModel } from 'jsona/lib/JsonaTypes';
 import { makeClient, makeOwned } from '../support/factories';
 import { JSONAPI } from '../support/media-types';
-import { contradictingDocument, JsonApiError, LiveServer, lowerCaseHeaders, makeGraphFixture, makeListFixture, rejectionOf, ResponseRecorder, withLiveServer } from '../support/interop-helpers';
+import { contradictingDocument, JsonApiError, LiveServer, lowerCaseHeaders, makeGraphFixture, makeListFixture, makePagedFixture, rejectionOf, ResponseRecorder, withLiveServer } from '../support/interop-helpers';
 
 /**
  * jsona 1.14 is a (de)serializer only, so it is paired here with Node's fetch, as its users do:
@@ -229,9 +229,7 @@ describe('jsona with fetch against the live service', () => {
   });
 
   it('When 23 clients are paged 5 at a time by following links.next, then every id is deserialized exactly once over 5 pages', async () => {
-    const parent = await makeClient(live.h, { name: 'Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Paged ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Pager', 'Paged');
 
     const seen: string[] = [];
     const sizes: number[] = [];
@@ -255,9 +253,7 @@ describe('jsona with fetch against the live service', () => {
   });
 
   it('When the same 23 clients are paged backwards with keyset cursors (page[before]), then links.prev leads to the start and each id is seen once', async () => {
-    const parent = await makeClient(live.h, { name: 'Cursor Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Cursor ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Cursor Pager', 'Cursor');
 
     const pages: string[][] = [];
     let prev: string | null | undefined = url('clients', { 'filter[parent]': parent, 'page[size]': '5', 'page[before]': '' });

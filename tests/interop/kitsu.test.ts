@@ -1,7 +1,7 @@
 import Kitsu from 'kitsu';
 import type { AxiosError } from 'axios';
 import { makeClient, makeOwned } from '../support/factories';
-import { ClientFields, contradictingDocument, JsonApiError, LiveServer, Ref, makeGraphFixture, makeListFixture, rejectionOf, ResponseRecorder, validateAxiosResponses, withLiveServer } from '../support/interop-helpers';
+import { ClientFields, contradictingDocument, JsonApiError, LiveServer, Ref, makeGraphFixture, makeListFixture, makePagedFixture, rejectionOf, ResponseRecorder, validateAxiosResponses, withLiveServer } from '../support/interop-helpers';
 
 /**
  * kitsu 11 (axios + kitsu-core) used as its users use it, against the service on a loopback
@@ -188,9 +188,7 @@ describe('kitsu against the live service', () => {
   });
 
   it('When 23 clients are paged 5 at a time by following links.next, then kitsu sees every id exactly once over 5 pages', async () => {
-    const parent = await makeClient(live.h, { name: 'Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Paged ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Pager', 'Paged');
 
     const seen: string[] = [];
     const sizes: number[] = [];
@@ -214,9 +212,7 @@ describe('kitsu against the live service', () => {
   });
 
   it('When the same 23 clients are paged with keyset cursors (page[after]), then kitsu follows links.next to the end and sees each id once', async () => {
-    const parent = await makeClient(live.h, { name: 'Cursor Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Cursor ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Cursor Pager', 'Cursor');
 
     const seen: string[] = [];
     let pages = 0;

@@ -199,6 +199,14 @@ export async function makeListFixture(h: Harness): Promise<{ root: string; alpha
   return { root, alpha, beta };
 }
 
+/** What every library pages through: a parent (`parentName`) with 23 children named `prefix 00` … `prefix 22`, ids in creation order. */
+export async function makePagedFixture(h: Harness, parentName: string, prefix: string): Promise<{ parent: string; expected: string[] }> {
+  const parent = await makeClient(h, { name: parentName });
+  const expected: string[] = [];
+  for (let i = 0; i < 23; i++) expected.push(await makeClient(h, { name: `${prefix} ${String(i).padStart(2, '0')}` }, parent));
+  return { parent, expected };
+}
+
 /** The graph every library rebuilds: a root, two children (FR, DE) and their legal entities. */
 export async function makeGraphFixture(h: Harness): Promise<{ root: string; fr: string; de: string; frSas: string; frSarl: string; deGmbh: string }> {
   const root = await makeClient(h, { name: 'Graph Root' });
