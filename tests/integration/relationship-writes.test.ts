@@ -141,16 +141,25 @@ describe('relationship writes', () => {
       return { owner, mine, other, theirs };
     }
 
-    it(`When PATCH ${def.path}/{id}/relationships/${rel.name} keeps the current member and adds one of another ${def.type}, then it answers 204 and the member moves`, async () => {
+    /**
+     * setup(), then `method` on the owner's relationship with the members `data` names: 204 and
+     * no body, the owner holds its member and the other's, the other holds none, the moved
+     * member's inverse names the owner, and the owner's version went up by one.
+     */
+    async function expectMovedOver(method: 'PATCH' | 'POST', data: (m: { mine: string; theirs: string }) => unknown): Promise<void> {
       const { owner, mine, other, theirs } = await setup();
       const before = await version(def, owner);
-      const res = await relWrite(h, 'PATCH', base(def, owner, rel.name), { data: [{ type: target.type, id: mine }, { type: target.type, id: theirs }] });
+      const res = await relWrite(h, method, base(def, owner, rel.name), { data: data({ mine, theirs }) });
       expect(res.status).toBe(204);
       expect(res.text).toBe('');
       expect(await linkage(def, owner, rel.name)).toEqual([mine, theirs].sort());
       expect(await linkage(def, other, rel.name)).toEqual([]);
       expect(await linkage(target, theirs, inverse.name)).toBe(owner);
       expect(await version(def, owner)).toBe(before + 1);
+    }
+
+    it(`When PATCH ${def.path}/{id}/relationships/${rel.name} keeps the current member and adds one of another ${def.type}, then it answers 204 and the member moves`, async () => {
+      await expectMovedOver('PATCH', ({ mine, theirs }) => [{ type: target.type, id: mine }, { type: target.type, id: theirs }]);
     });
 
     if (rel.owned) {
@@ -230,15 +239,7 @@ describe('relationship writes', () => {
     }
 
     it(`When POST ${def.path}/{id}/relationships/${rel.name} names a ${target.type} of another ${def.type}, then it answers 204, it moves over, the current members stay and the version goes up by one`, async () => {
-      const { owner, mine, other, theirs } = await setup();
-      const before = await version(def, owner);
-      const res = await relWrite(h, 'POST', base(def, owner, rel.name), { data: [{ type: target.type, id: theirs }] });
-      expect(res.status).toBe(204);
-      expect(res.text).toBe('');
-      expect(await linkage(def, owner, rel.name)).toEqual([mine, theirs].sort());
-      expect(await linkage(def, other, rel.name)).toEqual([]);
-      expect(await linkage(target, theirs, inverse.name)).toBe(owner);
-      expect(await version(def, owner)).toBe(before + 1);
+      await expectMovedOver('POST', ({ mine, theirs }) => [{ type: target.type, id: theirs }]);
     });
 
     it(`When POST ${def.path}/{id}/relationships/${rel.name} names a current member again, then it answers 204 and the members are unchanged`, async () => {

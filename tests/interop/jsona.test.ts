@@ -2,7 +2,7 @@ import Jsona from 'jsona';
 import type { TJsonApiBody, TJsonaModel } from 'jsona/lib/JsonaTypes';
 import { makeClient, makeOwned } from '../support/factories';
 import { JSONAPI } from '../support/media-types';
-import { contradictingDocument, JsonApiError, LiveServer, lowerCaseHeaders, makeGraphFixture, makeListFixture, makePagedFixture, rejectionOf, ResponseRecorder, withLiveServer } from '../support/interop-helpers';
+import { ClientFields, contradictingDocument, JsonApiError, LiveServer, lowerCaseHeaders, makeGraphFixture, makeListFixture, makePagedFixture, rejectionOf, ResponseRecorder, withLiveServer } from '../support/interop-helpers';
 
 /**
  * jsona 1.14 is a (de)serializer only, so it is paired here with Node's fetch, as its users do:
@@ -42,16 +42,8 @@ interface LegalEntity extends TJsonaModel {
   client: Client;
 }
 
-interface Client extends TJsonaModel {
-  id: string;
+interface Client extends TJsonaModel, ClientFields {
   type: 'client';
-  name: string;
-  email: string | null;
-  slug: string | null;
-  createdAt: string;
-  updatedAt: string;
-  meta: { version: number };
-  links: { self: string };
   relationshipNames: string[];
   parent: Client | null;
   children: Client[];

@@ -1,4 +1,4 @@
-import { makeClient, makeOwned, unusedId } from '../support/factories';
+import { Forest, makeClient, makeOwned, unusedId } from '../support/factories';
 import { clientToken, Harness, startHarness } from '../support/harness';
 import { expectNoHiddenIdLeaked, expectSameAsMissing, ids, Method, send, Sent } from '../support/tenancy-helpers';
 
@@ -12,13 +12,8 @@ import { expectNoHiddenIdLeaked, expectSameAsMissing, ids, Method, send, Sent } 
  * every client owning one legal entity.
  */
 
-interface World {
-  rootA: string;
-  childA1: string;
-  childA2: string;
-  grandA: string;
-  rootB: string;
-  childB1: string;
+/** makeForest's clients, each with one legal entity (`le`, by client id). */
+interface World extends Omit<Forest, 'owned'> {
   le: Record<string, string>;
 }
 
