@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildService, killAll, removeDatabase, ServerProcess, startServer, tempDatabase } from '../support/server-process';
 import { apiRequest, HttpResponse } from '../support/http-client';
-import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, printedTokens, race, serverErrors, serverFor, SharedFile, stopServers, tally, uniqueTag } from '../support/concurrency-helpers';
+import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, sameEmailRound, printedTokens, race, serverErrors, serverFor, SharedFile, stopServers, uniqueTag } from '../support/concurrency-helpers';
 import { makeClient } from '../support/factories';
 
 /**
@@ -151,20 +151,8 @@ describe('Two service processes on one SQLite file', () => {
         // Odd rounds spell the email in two cases: uniqueness is case-insensitive (SPEC §1).
         const email = `race-${uniqueTag()}@example.com`;
         const emails = Array.from({ length: 50 }, (_, i) => (round % 2 === 1 && i % 4 >= 2 ? email.toUpperCase() : email));
-        const names = emails.map((_, i) => `Same email ${round}-${i}`);
-        const responses = await race(
-          cluster.token,
-          names.map((name, i) => ({ server: serverFor(cluster, i), method: 'POST', url: '/api/v2/clients', body: { data: { type: 'client', attributes: { name, email: emails[i] } } } })),
-        );
-
-        expect(serverErrors(responses, names)).toEqual([]);
-        expect(tally(responses)).toEqual({ '201': 1, '409': 49 });
-        const winner = responses.findIndex((r) => r.status === 201);
-        const id = responses[winner].json.data.id as string;
-        expect(responses[winner].json.data.attributes).toMatchObject({ name: names[winner], email: emails[winner] });
+        const { responses, winner, id } = await sameEmailRound(cluster, emails, round);
         expect(responses[winner].headers.location).toMatch(new RegExp(`/api/v2/clients/${id}$`));
-        const refused = responses.filter((x) => x.status === 409).map(errorsOf);
-        expect(refused).toEqual(Array.from({ length: 49 }, () => [{ status: '409', code: 'conflict', source: { pointer: '/data/attributes/email' } }]));
 
         expect(file().clientIdsWithEmail(email)).toEqual([id]);
         for (const i of [0, 1]) {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { freshDatabase } from '../support/harness';
 import { buildService, killAll, ServerProcess, sigtermDuringCreate, startServer, within } from '../support/server-process';
 import { apiRequest } from '../support/http-client';
-import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, race, serverErrors, serverFor, tally, uniqueTag } from '../support/concurrency-helpers';
+import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, sameEmailRound, race, serverErrors, serverFor, uniqueTag } from '../support/concurrency-helpers';
 import { makeClient } from '../support/factories';
 import { describeOnPostgres, PgInspector } from '../support/postgres-helpers';
 
@@ -135,19 +135,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
     for (let round = 0; round < 3; round++) {
       const email = `pg-race-${uniqueTag()}@example.com`;
       const emails = Array.from({ length: 30 }, (_, i) => (i % 4 >= 2 ? email.toUpperCase() : email));
-      const names = emails.map((_, i) => `Same email ${round}-${i}`);
-      const responses = await race(
-        cluster.token,
-        names.map((name, i) => ({ server: serverFor(cluster, i), method: 'POST', url: '/api/v2/clients', body: { data: { type: 'client', attributes: { name, email: emails[i] } } } })),
-      );
-
-      expect(serverErrors(responses, names)).toEqual([]);
-      expect(tally(responses)).toEqual({ '201': 1, '409': 29 });
-      const winner = responses.findIndex((r) => r.status === 201);
-      const id = responses[winner].json.data.id as string;
-      expect(responses[winner].json.data.attributes).toMatchObject({ name: names[winner], email: emails[winner] });
-      const refused = responses.filter((r) => r.status === 409).map(errorsOf);
-      expect(refused).toEqual(Array.from({ length: 29 }, () => [{ status: '409', code: 'conflict', source: { pointer: '/data/attributes/email' } }]));
+      const { id } = await sameEmailRound(cluster, emails, round);
 
       expect(await pg!.clientIdsWithEmail(email)).toEqual([id]);
       for (const i of [0, 1]) {

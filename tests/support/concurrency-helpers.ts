@@ -80,6 +80,29 @@ export async function ifMatchRound(cluster: Cluster, id: string, round: number):
   return { version, names, responses, winner };
 }
 
+/**
+ * One round of the email race: `emails.length` creates of clients named `Same email ROUND-i`,
+ * each with its email, spread over the servers and released together. Asserts that exactly one
+ * answers 201 (with its own name and email) and every other 409 conflict at
+ * /data/attributes/email; returns the winner's index and id with the responses.
+ */
+export async function sameEmailRound(cluster: Cluster, emails: readonly string[], round: number): Promise<{ names: string[]; responses: HttpResponse[]; winner: number; id: string }> {
+  const names = emails.map((_, i) => `Same email ${round}-${i}`);
+  const responses = await race(
+    cluster.token,
+    names.map((name, i) => ({ server: serverFor(cluster, i), method: 'POST', url: '/api/v2/clients', body: { data: { type: 'client', attributes: { name, email: emails[i] } } } })),
+  );
+  const losers = emails.length - 1;
+  expect(serverErrors(responses, names)).toEqual([]);
+  expect(tally(responses)).toEqual({ '201': 1, '409': losers });
+  const winner = responses.findIndex((r) => r.status === 201);
+  const id = responses[winner].json.data.id as string;
+  expect(responses[winner].json.data.attributes).toMatchObject({ name: names[winner], email: emails[winner] });
+  const refused = responses.filter((r) => r.status === 409).map(errorsOf);
+  expect(refused).toEqual(Array.from({ length: losers }, () => [{ status: '409', code: 'conflict', source: { pointer: '/data/attributes/email' } }]));
+  return { names, responses, winner, id };
+}
+
 /** Counts of each status, e.g. { "200": 1, "412": 19 }, for readable failure messages. */
 export function tally(responses: readonly { status: number }[]): Record<string, number> {
   const out: Record<string, number> = {};
