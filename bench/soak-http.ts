@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import { percentile } from './load';
+import { JSONAPI } from '../src/http/middleware/negotiation';
 
 /**
  * The soak's HTTP side: one keep-alive agent shared by every worker (a fixed number of
@@ -154,8 +155,9 @@ export class Stats {
   }
 }
 
-export const JSONAPI = 'application/vnd.api+json';
-export const ATOMIC = 'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"';
+/** The media types the soak sends, as the service defines them. */
+export { JSONAPI };
+export { ATOMIC_MEDIA_TYPE as ATOMIC } from '../src/http/middleware/negotiation';
 
 export class HttpDriver {
   private readonly agent: http.Agent;

@@ -1,6 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Client as PgClient } from 'pg';
 import { hashToken } from '../src/auth/tokens';
+import { checkInvariants } from '../src/data/invariants';
+import { registry } from '../src/resources/registry';
 import { marker, SharedClient, Tracked } from './soak-model';
 
 /**
@@ -21,7 +23,12 @@ function openSqlite(file: string): Db & { raw: BetterSqlite3.Database } {
   return {
     kind: 'sqlite',
     raw,
-    all: async <T>(sql: string, params: readonly unknown[] = []) => raw.prepare(sql).all(...params) as T[],
+    all: async <T>(sql: string, params: readonly unknown[] = []) => {
+      const statement = raw.prepare(sql);
+      if (statement.reader) return statement.all(...params) as T[];
+      statement.run(...params);
+      return [];
+    },
     close: async () => {
       raw.close();
     },
@@ -107,16 +114,9 @@ export interface VerifyInput {
   readonly secrets: readonly string[];
 }
 
-/** Unicode case folding, as the service applies it (src/resources/values.ts). */
-const casefold = (s: string) => s.toUpperCase().toLowerCase();
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-const COLUMNS: Record<string, Record<string, string>> = {
-  client: { name: 'name', email: 'email', slug: 'slug' },
-  'legal-entity': { name: 'name', registrationNumber: 'registration_number', country: 'country' },
-  'reporting-entity': { name: 'name', currency: 'currency' },
-  project: { name: 'name' },
-};
+/** Attribute → column of every attribute a worker writes (all but the timestamps), from the registry. */
+const columns = (kind: string): Record<string, string> =>
+  Object.fromEntries(registry.get(kind).attributes.filter((a) => a.kind !== 'timestamp').map((a) => [a.name, a.column]));
 
 function invariant(name: string, problems: readonly string[], okDetail: string): Invariant {
   return { name, ok: problems.length === 0, detail: problems.length === 0 ? okDetail : `${problems.length}: ${problems.slice(0, 5).join('; ')}` };
@@ -167,7 +167,7 @@ export async function verify(input: VerifyInput): Promise<Verification> {
         continue;
       }
       const diffs: string[] = [];
-      for (const [attr, column] of Object.entries(COLUMNS[t.kind])) {
+      for (const [attr, column] of Object.entries(columns(t.kind))) {
         const want = t.attributes[attr] ?? null;
         if ((row[column] ?? null) !== want) diffs.push(`${attr} ${JSON.stringify(row[column])} instead of ${JSON.stringify(want)}`);
       }
@@ -210,77 +210,18 @@ export async function verify(input: VerifyInput): Promise<Verification> {
     const leftovers = [...input.refused.entries()].filter(([name]) => allNames.has(name)).map(([name, op]) => `"${name}" (${op})`);
     invariants.push(invariant('refused writes left nothing (atomic all-or-nothing)', leftovers, `${input.refused.size} refused creates, none in the database`));
 
-    // 4. The hierarchy is a forest: walking up from any client ends at a root.
+    // 4. What must hold whatever was written (src/data/invariants.ts, from the registry): every
+    //    parent, owner and token client exists, no cycle, unique and folded columns, versions and
+    //    timestamps, the declarations' own validation, and the database's own checks.
+    for (const r of await checkInvariants((sql) => db.all<Record<string, unknown>>(sql), db.kind, registry)) {
+      const n = r.problems.length;
+      invariants.push({ name: r.name, ok: n === 0, detail: n === 0 ? r.checked : `${n}: ${r.problems.slice(0, 5).join('; ')}` });
+    }
+
     const parentOf = new Map(clients.map((c) => [c.id, c.parent_id]));
-    const state = new Map<string, 'walking' | 'done'>();
-    const cycles: string[] = [];
-    for (const start of parentOf.keys()) {
-      const path: string[] = [];
-      let at: string | null | undefined = start;
-      while (at && state.get(at) !== 'done') {
-        if (state.get(at) === 'walking') {
-          cycles.push(`${at} (via ${path.slice(path.indexOf(at)).join(' → ')})`);
-          break;
-        }
-        state.set(at, 'walking');
-        path.push(at);
-        at = parentOf.get(at);
-      }
-      for (const p of path) state.set(p, 'done');
-    }
-    invariants.push(invariant('no cycle in the hierarchy', cycles, `${clients.length} clients, every chain ends at a root`));
-
-    // 5. Foreign keys: every parent, owner and token client exists; no owned entity without an owner.
     const ids = new Set(clients.map((c) => c.id));
-    const dangling: string[] = [];
-    for (const c of clients) if (c.parent_id !== null && !ids.has(c.parent_id)) dangling.push(`client ${c.id} → parent ${c.parent_id}`);
-    for (const t of tokens) if (t.client_id !== null && !ids.has(t.client_id)) dangling.push(`api-token ${t.id} → client ${t.client_id}`);
-    invariants.push(invariant('foreign keys valid (parents, token clients)', dangling, 'every parent and token client exists'));
-    const orphans: string[] = [];
-    for (const [kind, rows] of Object.entries(owned)) {
-      for (const r of rows) if (r.client_id === null || !ids.has(r.client_id)) orphans.push(`${kind} ${r.id} → client ${String(r.client_id)}`);
-    }
-    const ownedCount = Object.values(owned).reduce((a, rows) => a + rows.length, 0);
-    invariants.push(invariant('no orphan owned entity', orphans, `${ownedCount} owned entities, each with an existing owner`));
-    const tokenProblems = tokens.filter((t) => (t.role === 'client') !== (t.client_id !== null)).map((t) => `api-token ${t.id} role ${t.role} client ${String(t.client_id)}`);
-    invariants.push(invariant('client tokens have a client, admin tokens none', tokenProblems, `${tokens.length} tokens`));
 
-    // 6. Unique values: emails case-insensitively (and the folded column agrees), slugs.
-    const emailSeen = new Map<string, string>();
-    const emailProblems: string[] = [];
-    for (const c of clients) {
-      if (c.email === null) {
-        if (c.email_key !== null) emailProblems.push(`${c.id}: email_key without an email`);
-        continue;
-      }
-      const key = casefold(c.email);
-      if (c.email_key !== key) emailProblems.push(`${c.id}: email_key ${String(c.email_key)} for ${c.email}`);
-      const other = emailSeen.get(key);
-      if (other !== undefined) emailProblems.push(`${c.id} and ${other} share ${c.email}`);
-      emailSeen.set(key, c.id);
-    }
-    invariants.push(invariant('emails unique case-insensitively', emailProblems, `${emailSeen.size} emails, all distinct once folded`));
-    const slugSeen = new Map<string, string>();
-    const slugProblems: string[] = [];
-    for (const c of clients) {
-      if (c.slug === null) continue;
-      if (slugSeen.has(c.slug)) slugProblems.push(`${c.id} and ${slugSeen.get(c.slug)} share slug ${c.slug}`);
-      slugSeen.set(c.slug, c.id);
-    }
-    invariants.push(invariant('slugs unique', slugProblems, `${slugSeen.size} slugs`));
-
-    // 7. Row-level consistency: folded names, versions, timestamps.
-    const rowProblems: string[] = [];
-    for (const c of clients) if (c.name_key !== casefold(c.name)) rowProblems.push(`client ${c.id}: name_key ${JSON.stringify(c.name_key)} for ${JSON.stringify(c.name)}`);
-    for (const [kind, rows] of [['client', clients], ...Object.entries(owned)] as [string, (ClientRow | OwnedRow)[]][]) {
-      for (const r of rows) {
-        if (!(Number(r.version) >= 1)) rowProblems.push(`${kind} ${r.id}: version ${String(r.version)}`);
-        if (!TIMESTAMP.test(r.created_at) || !TIMESTAMP.test(r.updated_at) || r.updated_at < r.created_at) rowProblems.push(`${kind} ${r.id}: created ${r.created_at} updated ${r.updated_at}`);
-      }
-    }
-    invariants.push(invariant('rows consistent (name_key, version ≥ 1, timestamps)', rowProblems, 'every row'));
-
-    // 8. Sides: inside clients below the tenant, outside ones not (the client token's scope).
+    // 5. Sides: inside clients below the tenant, outside ones not (the client token's scope).
     const below = (id: string, root: string) => {
       for (let at = parentOf.get(id), n = 0; at && n < 10_000; at = parentOf.get(at), n++) if (at === root) return true;
       return false;
@@ -293,32 +234,6 @@ export async function verify(input: VerifyInput): Promise<Verification> {
     for (const s of input.shared) if (ids.has(s.id) && !below(s.id, input.tenant)) sideProblems.push(`shared ${s.id} not below the tenant`);
     if (parentOf.get(input.tenant) !== input.outside) sideProblems.push(`the tenant's parent is ${String(parentOf.get(input.tenant))}`);
     invariants.push(invariant('inside clients below the tenant, outside ones not', sideProblems, 'every tracked client on its side'));
-
-    // 9. The database's own checks.
-    if (db.kind === 'sqlite' && db.raw) {
-      const raw = db.raw;
-      const integrity = raw.pragma('integrity_check') as { integrity_check: string }[];
-      const ok = integrity.length === 1 && integrity[0].integrity_check === 'ok';
-      invariants.push({ name: 'PRAGMA integrity_check', ok, detail: ok ? 'ok' : integrity.slice(0, 5).map((r) => r.integrity_check).join('; ') });
-      const fk = raw.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
-      invariants.push({ name: 'PRAGMA foreign_key_check', ok: fk.length === 0, detail: fk.length === 0 ? 'no violation' : fk.slice(0, 5).map((r) => `${r.table} row ${r.rowid} → ${r.parent}`).join('; ') });
-      let fts = 'ok';
-      try {
-        // rank 1: also compares the index with the content table (clients.name_key).
-        raw.prepare(`INSERT INTO clients_name_fts(clients_name_fts, rank) VALUES ('integrity-check', 1)`).run();
-      } catch (e) {
-        fts = e instanceof Error ? e.message : String(e);
-      }
-      invariants.push({ name: 'FTS5 name index matches the clients (integrity-check)', ok: fts === 'ok', detail: fts });
-    } else {
-      const invalid = await db.all<{ conname: string }>(`SELECT conname FROM pg_constraint WHERE contype = 'f' AND NOT convalidated`);
-      const count = (await db.all<{ n: string }>(`SELECT COUNT(*) AS n FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text IN ('clients', 'legal_entities', 'reporting_entities', 'projects', 'api_tokens')`))[0].n;
-      invariants.push({
-        name: 'foreign key constraints present and validated',
-        ok: invalid.length === 0 && Number(count) >= 5,
-        detail: `${count} foreign keys${invalid.length ? `, not validated: ${invalid.map((r) => r.conname).join(', ')}` : ', all validated'}`,
-      });
-    }
 
     // The soak's tokens go (the client token was revoked through the API; this catches both).
     if (input.secrets.length > 0) {

@@ -1,9 +1,9 @@
-import { ATOMIC_EXT, JSONAPI, JSONAPI_ALIAS } from '../http/middleware/negotiation';
+import { ATOMIC_MEDIA_TYPE, JSONAPI, JSONAPI_ALIAS } from '../http/middleware/negotiation';
 import { Obj, ref } from './schema.helpers';
 
 /** The error responses (one component per surface and status), the media types and headers responses share. */
 
-export const ATOMIC_MEDIA_TYPE = `${JSONAPI}; ext="${ATOMIC_EXT}"`;
+export { ATOMIC_MEDIA_TYPE };
 
 const ERROR_STATUS: Record<number, string> = {
   400: 'A query parameter (`source.parameter`) or the document (`source.pointer`) is malformed, or nests too deep: `invalid_query_parameter`, `invalid_document`; HTTP that cannot be parsed: `malformed_request`.',

@@ -3,7 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { TMP } from '../support/harness';
-import { apiRequest, buildService, httpRequest, killAll, removeDatabase, Run, runNode, ServerProcess, startServer, tempDatabase } from '../support/server-process';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
+import { buildService, killAll, removeDatabase, Run, runNode, ServerProcess, startServer, tempDatabase } from '../support/server-process';
+import { apiRequest, httpRequest, viaHttp } from '../support/http-client';
+import { makeClient } from '../support/factories';
 
 /**
  * `npm run backup -- FILE`, run as its compiled self against the SQLite file
@@ -30,12 +33,6 @@ function backup(args: string[], env: Record<string, string> = {}): Promise<Run> 
   return runNode(path.join(OUT!, 'src', 'cli', 'backup.cli.js'), args, { DATABASE_URL: `sqlite:${SOURCE}`, ...env });
 }
 
-async function createClient(name: string): Promise<string> {
-  const res = await apiRequest(server, TOKEN, 'POST', '/api/v2/clients', { data: { type: 'client', attributes: { name } } });
-  if (res.status !== 201) throw new Error(`creating ${name} answered ${res.status}: ${res.text}`);
-  return res.json.data.id as string;
-}
-
 /** Lines of an output, blank ones dropped. */
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 
@@ -49,8 +46,7 @@ beforeAll(async () => {
       op: 'add',
       data: { type: 'client', attributes: { name: `Bulk ${batch}-${i} ${'x'.repeat(180)}`, email: `bulk.${batch}.${i}@backup.test` } },
     }));
-    const atomic = 'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"';
-    const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': atomic, Accept: atomic };
+    const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': ATOMIC_MEDIA_TYPE, Accept: ATOMIC_MEDIA_TYPE };
     const res = await httpRequest(server, 'POST', '/api/v2/operations', headers, JSON.stringify({ 'atomic:operations': operations }));
     if (res.status !== 200) throw new Error(`bulk load answered ${res.status}: ${res.text}`);
   }
@@ -71,7 +67,7 @@ describe('npm run backup -- FILE', () => {
     let writing = true;
     const writers = acknowledged.map(async (done, w) => {
       for (let k = 0; writing; k++) {
-        await createClient(`Writer ${w} #${k}`);
+        await makeClient(viaHttp(server, TOKEN), { name: `Writer ${w} #${k}` });
         done.push(`Writer ${w} #${k}`);
       }
     });
@@ -127,7 +123,7 @@ describe('npm run backup -- FILE', () => {
     }
 
     // A second service on the copy: the admin token is in it, and so is the data.
-    const id = await createClient('Written after the backup');
+    const id = await makeClient(viaHttp(server, TOKEN), { name: 'Written after the backup' });
     const restored = await startServer(OUT!, { DATABASE_URL: `sqlite:${copy}`, ADMIN_TOKEN: TOKEN });
     const firstName = acknowledged[0][0];
     const list = await apiRequest(restored, TOKEN, 'GET', `/api/v2/clients?filter[name]=${encodeURIComponent(firstName)}`);

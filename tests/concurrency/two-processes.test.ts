@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { apiRequest, buildService, HttpResponse, killAll, removeDatabase, ServerProcess, startServer, tempDatabase } from '../support/server-process';
-import { Cluster, concurrencyAdminToken, createClient, printedTokens, race, send, serverErrors, serverFor, SharedFile, stopServers, tally, uniqueTag } from '../support/concurrency-helpers';
+import { buildService, killAll, removeDatabase, ServerProcess, startServer, tempDatabase } from '../support/server-process';
+import { apiRequest, HttpResponse } from '../support/http-client';
+import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, sameEmailRound, printedTokens, race, serverErrors, serverFor, SharedFile, stopServers, uniqueTag } from '../support/concurrency-helpers';
+import { makeClient } from '../support/factories';
 
 /**
  * Concurrency safety on SQLite (SPEC §6): two service processes, built and started
@@ -33,10 +35,6 @@ function file(): SharedFile {
 }
 
 /** The error objects of a response, reduced to what the contract fixes. */
-function errorsOf(res: HttpResponse): { status: string; code: string; source?: unknown }[] {
-  return (res.json?.errors ?? []).map((e: { status: string; code: string; source?: unknown }) => ({ status: e.status, code: e.code, ...(e.source ? { source: e.source } : {}) }));
-}
-
 beforeAll(async () => {
   await timed('setup (build + two processes)', async () => {
     OUT = await buildService('concurrency-build');
@@ -49,8 +47,8 @@ beforeAll(async () => {
     const second = await startServer(OUT, env);
     cluster = { servers: [first, second], token };
     // Both processes answer with the same data: a write through one is read through the other.
-    const probe = await createClient(cluster, 0, { name: `Probe ${uniqueTag()}` });
-    const seen = await send(cluster, 1, 'GET', `/api/v2/clients/${probe}`);
+    const probe = await makeClient(on(cluster, 0), { name: `Probe ${uniqueTag()}` });
+    const seen = await clusterRequest(cluster, 1, 'GET', `/api/v2/clients/${probe}`);
     if (seen.status !== 200) throw new Error(`the second process does not see the first one's write: ${seen.status} ${seen.text}`);
   });
 }, 120_000);
@@ -70,38 +68,14 @@ afterAll(async () => {
 describe('Two service processes on one SQLite file', () => {
   it('When 20 PATCHes of one client carry the same current If-Match in parallel across both processes, then exactly one answers 200, the other 19 answer 412 precondition_failed, and the version goes up by exactly one', async () => {
     await timed('test 1 (10 rounds × 20 PATCHes with If-Match)', async () => {
-      const id = await createClient(cluster, 0, { name: `If-Match target ${uniqueTag()}` });
+      const id = await makeClient(on(cluster, 0), { name: `If-Match target ${uniqueTag()}` });
       for (let round = 0; round < 10; round++) {
-        const before = await send(cluster, round + 1, 'GET', `/api/v2/clients/${id}`);
-        expect(before.status).toBe(200);
-        const version = before.json.data.meta.version as number;
-        expect(before.headers.etag).toBe(`"client:${id}:${version}"`);
-
-        const names = Array.from({ length: 20 }, (_, i) => `Racer ${round}-${i}`);
-        const responses = await race(
-          cluster.token,
-          names.map((name, i) => ({
-            server: serverFor(cluster, i),
-            method: 'PATCH',
-            url: `/api/v2/clients/${id}`,
-            body: { data: { type: 'client', id, attributes: { name } } },
-            headers: { 'If-Match': before.headers.etag as string },
-          })),
-        );
-
-        expect(serverErrors(responses, names)).toEqual([]);
-        expect(tally(responses)).toEqual({ '200': 1, '412': 19 });
-        const winner = responses.findIndex((r) => r.status === 200);
-        expect(responses[winner].json.data.attributes.name).toBe(names[winner]);
-        expect(responses[winner].json.data.meta.version).toBe(version + 1);
+        const { version, names, responses, winner } = await ifMatchRound(cluster, id, round);
         expect(responses[winner].headers.etag).toBe(`"client:${id}:${version + 1}"`);
-        for (const r of responses.filter((x) => x.status === 412)) {
-          expect(errorsOf(r)).toEqual([{ status: '412', code: 'precondition_failed' }]);
-        }
 
         // Both processes read the winner's write, and the file agrees.
         for (const i of [0, 1]) {
-          const after = await send(cluster, i, 'GET', `/api/v2/clients/${id}`);
+          const after = await clusterRequest(cluster, i, 'GET', `/api/v2/clients/${id}`);
           expect(after.status).toBe(200);
           expect(after.json.data.meta.version).toBe(version + 1);
           expect(after.json.data.attributes.name).toBe(names[winner]);
@@ -115,8 +89,8 @@ describe('Two service processes on one SQLite file', () => {
   it('When two root clients are made each other\'s parent in parallel through both processes, 100 times, then the hierarchy never has a cycle, no request answers 5xx, and at most one of each pair succeeds while the other gets 409 conflict', async () => {
     await timed('test 2 (100 rounds of crossed reparenting)', async () => {
       const tag = uniqueTag();
-      const a = await createClient(cluster, 0, { name: `Cycle A ${tag}` });
-      const b = await createClient(cluster, 1, { name: `Cycle B ${tag}` });
+      const a = await makeClient(on(cluster, 0), { name: `Cycle A ${tag}` });
+      const b = await makeClient(on(cluster, 1), { name: `Cycle B ${tag}` });
       const outcomes = { aUnderB: 0, bUnderA: 0, bothRefused: 0 };
 
       for (let round = 0; round < 100; round++) {
@@ -147,13 +121,13 @@ describe('Two service processes on one SQLite file', () => {
         else outcomes.bothRefused++;
 
         // The file: no cycle anywhere, and the parents are exactly what the winner wrote.
-        expect({ context, cycles: file().clientsInCycles() }).toEqual({ context, cycles: [] });
+        expect({ context, cycles: await file().clientsInCycles() }).toEqual({ context, cycles: [] });
         expect({ context, parents: [file().parentOf(a), file().parentOf(b)] }).toEqual({ context, parents: [aOk ? b : null, bOk ? a : null] });
 
         // Back to two roots for the next round.
         const resets = await Promise.all([
-          send(cluster, round, 'PATCH', `/api/v2/clients/${a}/relationships/parent`, { data: null }),
-          send(cluster, round + 1, 'PATCH', `/api/v2/clients/${b}/relationships/parent`, { data: null }),
+          clusterRequest(cluster, round, 'PATCH', `/api/v2/clients/${a}/relationships/parent`, { data: null }),
+          clusterRequest(cluster, round + 1, 'PATCH', `/api/v2/clients/${b}/relationships/parent`, { data: null }),
         ]);
         expect({ context, resets: resets.map((r) => r.status) }).toEqual({ context, resets: [204, 204] });
       }
@@ -161,7 +135,7 @@ describe('Two service processes on one SQLite file', () => {
       // Through the API too: both roots again, and each process says so.
       for (const i of [0, 1]) {
         for (const id of [a, b]) {
-          const res = await send(cluster, i, 'GET', `/api/v2/clients/${id}`);
+          const res = await clusterRequest(cluster, i, 'GET', `/api/v2/clients/${id}`);
           expect(res.status).toBe(200);
           expect(res.json.data.relationships.parent.data).toBeNull();
         }
@@ -177,24 +151,12 @@ describe('Two service processes on one SQLite file', () => {
         // Odd rounds spell the email in two cases: uniqueness is case-insensitive (SPEC §1).
         const email = `race-${uniqueTag()}@example.com`;
         const emails = Array.from({ length: 50 }, (_, i) => (round % 2 === 1 && i % 4 >= 2 ? email.toUpperCase() : email));
-        const names = emails.map((_, i) => `Same email ${round}-${i}`);
-        const responses = await race(
-          cluster.token,
-          names.map((name, i) => ({ server: serverFor(cluster, i), method: 'POST', url: '/api/v2/clients', body: { data: { type: 'client', attributes: { name, email: emails[i] } } } })),
-        );
-
-        expect(serverErrors(responses, names)).toEqual([]);
-        expect(tally(responses)).toEqual({ '201': 1, '409': 49 });
-        const winner = responses.findIndex((r) => r.status === 201);
-        const id = responses[winner].json.data.id as string;
-        expect(responses[winner].json.data.attributes).toMatchObject({ name: names[winner], email: emails[winner] });
+        const { responses, winner, id } = await sameEmailRound(cluster, emails, round);
         expect(responses[winner].headers.location).toMatch(new RegExp(`/api/v2/clients/${id}$`));
-        const refused = responses.filter((x) => x.status === 409).map(errorsOf);
-        expect(refused).toEqual(Array.from({ length: 49 }, () => [{ status: '409', code: 'conflict', source: { pointer: '/data/attributes/email' } }]));
 
         expect(file().clientIdsWithEmail(email)).toEqual([id]);
         for (const i of [0, 1]) {
-          const list = await send(cluster, i, 'GET', `/api/v2/clients?filter[email]=${encodeURIComponent(email)}`);
+          const list = await clusterRequest(cluster, i, 'GET', `/api/v2/clients?filter[email]=${encodeURIComponent(email)}`);
           expect(list.status).toBe(200);
           expect(list.json.data.map((c: { id: string }) => c.id)).toEqual([id]);
         }
@@ -205,9 +167,9 @@ describe('Two service processes on one SQLite file', () => {
   it('When a few hundred mixed reads and writes run in parallel across both processes, then none answers 5xx, every one succeeds, and no write is lost', async () => {
     await timed('test 4 (360 mixed requests)', async () => {
       const tag = uniqueTag();
-      const root = await createClient(cluster, 0, { name: `Mixed root ${tag}` });
+      const root = await makeClient(on(cluster, 0), { name: `Mixed root ${tag}` });
       const targets: string[] = [];
-      for (let i = 0; i < 6; i++) targets.push(await createClient(cluster, i, { name: `Mixed ${tag} ${i}` }, { parent: { data: { type: 'client', id: root } } }));
+      for (let i = 0; i < 6; i++) targets.push(await makeClient(on(cluster, i), { name: `Mixed ${tag} ${i}` }, root));
       const startVersions = targets.map((id) => file().version('clients', id));
 
       type Step = { label: string; expect: number; run: () => Promise<HttpResponse> };
@@ -218,10 +180,10 @@ describe('Two service processes on one SQLite file', () => {
         const target = targets[i % targets.length];
         switch (i % 6) {
           case 0:
-            steps.push({ label: `GET list #${i}`, expect: 200, run: () => send(cluster, i, 'GET', `/api/v2/clients?filter[parent]=${root}&include=parent&page[size]=50`) });
+            steps.push({ label: `GET list #${i}`, expect: 200, run: () => clusterRequest(cluster, i, 'GET', `/api/v2/clients?filter[parent]=${root}&include=parent&page[size]=50`) });
             break;
           case 1:
-            steps.push({ label: `GET one #${i}`, expect: 200, run: () => send(cluster, i, 'GET', `/api/v2/clients/${target}?include=children,parent`) });
+            steps.push({ label: `GET one #${i}`, expect: 200, run: () => clusterRequest(cluster, i, 'GET', `/api/v2/clients/${target}?include=children,parent`) });
             break;
           case 2:
           case 4: {
@@ -229,7 +191,7 @@ describe('Two service processes on one SQLite file', () => {
             steps.push({
               label: `PATCH #${i}`,
               expect: 200,
-              run: () => send(cluster, i, 'PATCH', `/api/v2/clients/${target}`, { data: { type: 'client', id: target, attributes: { name: `Mixed ${tag} patched ${i}` } } }),
+              run: () => clusterRequest(cluster, i, 'PATCH', `/api/v2/clients/${target}`, { data: { type: 'client', id: target, attributes: { name: `Mixed ${tag} patched ${i}` } } }),
             });
             break;
           }
@@ -239,13 +201,13 @@ describe('Two service processes on one SQLite file', () => {
               label: `POST #${i}`,
               expect: 201,
               run: () =>
-                send(cluster, i, 'POST', '/api/v2/clients', {
+                clusterRequest(cluster, i, 'POST', '/api/v2/clients', {
                   data: { type: 'client', attributes: { name: `Mixed new ${tag} ${i}`, email: `mixed-${tag}-${i}@example.com` }, relationships: { parent: { data: { type: 'client', id: root } } } },
                 }),
             });
             break;
           default:
-            steps.push({ label: `GET descendants #${i}`, expect: 200, run: () => send(cluster, i, 'GET', `/api/v2/clients?filter[descendantOf]=${root}&sort=-createdAt&page[size]=100`) });
+            steps.push({ label: `GET descendants #${i}`, expect: 200, run: () => clusterRequest(cluster, i, 'GET', `/api/v2/clients?filter[descendantOf]=${root}&sort=-createdAt&page[size]=100`) });
         }
       }
 
@@ -259,17 +221,17 @@ describe('Two service processes on one SQLite file', () => {
       expect(targets.map((id) => file().version('clients', id))).toEqual(startVersions.map((v, i) => v + patches[i]));
       // Every create is there, once, under the root.
       expect(file().countClientsNamed(`Mixed new ${tag} `)).toBe(creates);
-      const children = await send(cluster, 1, 'GET', `/api/v2/clients?filter[parent]=${root}&page[size]=100`);
+      const children = await clusterRequest(cluster, 1, 'GET', `/api/v2/clients?filter[parent]=${root}&page[size]=100`);
       expect(children.status).toBe(200);
       expect(children.json.meta.page.total).toBe(targets.length + creates);
-      expect(file().clientsInCycles()).toEqual([]);
+      expect(await file().clientsInCycles()).toEqual([]);
     });
   });
 
   it('When another connection holds the write lock on the file longer than the 5 s busy timeout, then a PATCH answers 503 with Retry-After (not 500) and changes nothing, reads through the other process still answer 200, and the same PATCH succeeds once the lock is gone', async () => {
     await timed('test 5 (write lock held past the busy timeout)', async () => {
-      const id = await createClient(cluster, 0, { name: `Locked out ${uniqueTag()}` });
-      const before = await send(cluster, 1, 'GET', `/api/v2/clients/${id}`);
+      const id = await makeClient(on(cluster, 0), { name: `Locked out ${uniqueTag()}` });
+      const before = await clusterRequest(cluster, 1, 'GET', `/api/v2/clients/${id}`);
       expect(before.status).toBe(200);
       const version = before.json.data.meta.version as number;
       const patch = { data: { type: 'client', id, attributes: { name: 'Written after the lock' } } };
@@ -278,9 +240,9 @@ describe('Two service processes on one SQLite file', () => {
       try {
         holder.exec('BEGIN IMMEDIATE');
         const started = Date.now();
-        const blocked = send(cluster, 0, 'PATCH', `/api/v2/clients/${id}`, patch, { 'If-Match': before.headers.etag as string });
+        const blocked = clusterRequest(cluster, 0, 'PATCH', `/api/v2/clients/${id}`, patch, { 'If-Match': before.headers.etag as string });
         // WAL: readers are not blocked by a writer, so the other process keeps answering reads.
-        const read = await send(cluster, 1, 'GET', `/api/v2/clients/${id}`);
+        const read = await clusterRequest(cluster, 1, 'GET', `/api/v2/clients/${id}`);
         expect(read.status).toBe(200);
         expect(read.json.data.meta.version).toBe(version);
         const refused = await blocked;
@@ -296,7 +258,7 @@ describe('Two service processes on one SQLite file', () => {
       }
       expect(file().clientRow(id).version).toBe(version);
 
-      const retried = await send(cluster, 0, 'PATCH', `/api/v2/clients/${id}`, patch, { 'If-Match': before.headers.etag as string });
+      const retried = await clusterRequest(cluster, 0, 'PATCH', `/api/v2/clients/${id}`, patch, { 'If-Match': before.headers.etag as string });
       expect(retried.status).toBe(200);
       expect(retried.json.data.meta.version).toBe(version + 1);
       expect(file().clientRow(id)).toEqual({ name: 'Written after the lock', version: version + 1 });

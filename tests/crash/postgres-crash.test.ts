@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import { freshDatabase } from '../support/harness';
 import { buildService, killAll } from '../support/server-process';
 import { describeOnPostgres } from '../support/postgres-helpers';
-import { CrashDatabase, crashRounds, crashSeed, crashTest, crashWorkers, postgresDatabase } from '../support/crash-helpers';
+import { CrashDatabase } from '../support/crash/database';
+import { postgresDatabase } from '../support/crash/postgres-adapter';
+import { crashRounds, crashSeed, crashTest, crashWorkers } from '../support/crash/runner';
 
 /**
  * Crash safety on PostgreSQL (TEST_DATABASE_URL; skipped without it): the

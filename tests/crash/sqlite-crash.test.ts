@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { buildService, killAll, removeDatabase, tempDatabase } from '../support/server-process';
-import { crashRounds, crashSeed, crashTest, crashWorkers, sqliteDatabase } from '../support/crash-helpers';
+import { sqliteDatabase } from '../support/crash/sqlite-adapter';
+import { crashRounds, crashSeed, crashTest, crashWorkers } from '../support/crash/runner';
 
 /**
  * Crash safety on SQLite: the service, built and started as `npm start`
@@ -13,7 +14,7 @@ import { crashRounds, crashSeed, crashTest, crashWorkers, sqliteDatabase } from 
  * PRAGMA foreign_key_check is empty, no orphan, no cycle; every acknowledged write is in the
  * file and answers through the API with the promised values; each request that got no answer
  * happened whole or not at all; no row exists that no write made. The next round goes on with
- * the same file, CRASH_ROUNDS (20) times. See tests/support/crash-helpers.ts for the design.
+ * the same file, CRASH_ROUNDS (20) times. See tests/support/crash/runner.ts for the design.
  */
 
 const ROUNDS = crashRounds();

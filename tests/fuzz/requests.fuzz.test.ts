@@ -5,6 +5,7 @@ import { registry } from '../../src/resources/registry';
 import { makeClient, makeOwned } from '../support/factories';
 import { expectCleanAnswer, fingerprint, FUZZ } from '../support/fuzz-helpers';
 import { Harness, JSONAPI, startHarness } from '../support/harness';
+import { ATOMIC_EXT } from '../support/media-types';
 
 /**
  * Fuzzing the read side and the headers: random query strings (parameter families,
@@ -98,7 +99,7 @@ const mediaType = fc.oneof(
   fc
     .tuple(
       fc.constantFrom(JSONAPI, 'application/vnd.json+api', 'application/json', '*/*', 'text/plain', 'APPLICATION/VND.API+JSON'),
-      fc.array(fc.tuple(fc.constantFrom('ext', 'profile', 'q', 'charset', 'x', 'EXT', ''), fc.oneof(headerText, fc.constantFrom('"https://jsonapi.org/ext/atomic"', '0', '1', '0.5', '"'))), { maxLength: 3 }),
+      fc.array(fc.tuple(fc.constantFrom('ext', 'profile', 'q', 'charset', 'x', 'EXT', ''), fc.oneof(headerText, fc.constantFrom(`"${ATOMIC_EXT}"`, '0', '1', '0.5', '"'))), { maxLength: 3 }),
     )
     .map(([t, ps]) => [t, ...ps.map(([k, v]) => `${k}=${v}`)].join('; ')),
   fc.array(fc.constantFrom(JSONAPI, `${JSONAPI}; ext="x"`, 'text/html;q=0.9', '*/*;q=0', headerText), { minLength: 1, maxLength: 4 }).map((a) => a.join(', ')),

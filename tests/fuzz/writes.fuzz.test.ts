@@ -5,6 +5,7 @@ import { ResourceDef } from '../../src/resources/types';
 import { makeClient, makeOwned } from '../support/factories';
 import { expectCleanAnswer, fingerprint, FUZZ, mutate, mutationArb } from '../support/fuzz-helpers';
 import { Harness, JSONAPI, startHarness } from '../support/harness';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
  * Fuzzing every write endpoint: valid documents mutated at random (members deleted,
@@ -64,7 +65,6 @@ interface Target {
   readonly needsProject?: boolean;
 }
 
-const ATOMIC = `${JSONAPI}; ext="https://jsonapi.org/ext/atomic"`;
 
 function targets(): Target[] {
   const out: Target[] = [];
@@ -85,7 +85,7 @@ function targets(): Target[] {
     label: 'POST /operations',
     method: 'post',
     url: () => '/api/v2/operations',
-    contentType: ATOMIC,
+    contentType: ATOMIC_MEDIA_TYPE,
     needsProject: true,
     template: (): Json => ({
       'atomic:operations': [

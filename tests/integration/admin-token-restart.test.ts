@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { hashToken } from '../../src/auth/tokens';
 import { Database } from '../../src/data/database';
 import { freshDatabase } from '../support/harness';
-import { apiRequest, buildService, httpRequest, HttpResponse, killAll, runNode, ServerProcess, spawnServer, startServer, within } from '../support/server-process';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
+import { buildService, killAll, runNode, ServerProcess, spawnServer, startServer, within } from '../support/server-process';
+import { apiRequest, httpRequest, HttpResponse } from '../support/http-client';
 
 /**
  * A revoked secret never comes back. The service is run as `npm start` runs
@@ -14,7 +16,6 @@ import { apiRequest, buildService, httpRequest, HttpResponse, killAll, runNode, 
  * an ADMIN_TOKEN whose hash was revoked refuses with one line on stderr and exit code 1.
  */
 
-const ATOMIC = 'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"';
 const secret = () => `admin-token-${randomBytes(24).toString('base64url')}`;
 
 describe('ADMIN_TOKEN across restarts', () => {
@@ -56,7 +57,7 @@ describe('ADMIN_TOKEN across restarts', () => {
       server,
       'POST',
       '/api/v2/operations',
-      { Authorization: `Bearer ${other}`, 'Content-Type': ATOMIC, Accept: ATOMIC },
+      { Authorization: `Bearer ${other}`, 'Content-Type': ATOMIC_MEDIA_TYPE, Accept: ATOMIC_MEDIA_TYPE },
       JSON.stringify({ 'atomic:operations': [{ op: 'remove', ref: { type: 'api-token', id } }] }),
     );
 

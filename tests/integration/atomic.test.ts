@@ -1,9 +1,10 @@
 import request from 'supertest';
-import { makeClient, makeOwned } from '../support/factories';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
 import { api, Harness, JSONAPI, startHarness } from '../support/harness';
-import { neverExistingId } from '../support/tenancy-helpers';
-import { listen, rawRequest } from '../support/spec-helpers';
-import { allErrors, atomic, ATOMIC_EXT, ATOMIC_MEDIA_TYPE, dumpDatabase, expectSameDump, firstError, versionOf } from '../support/write-helpers';
+
+import { httpRequest } from '../support/http-client';
+import { allErrors, atomic, dumpDatabase, expectSameDump, firstError, versionOf } from '../support/write-helpers';
+import { ATOMIC_EXT, ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
  * Atomic operations (SPEC §5, §6): POST /api/v2/operations with the atomic extension. All
@@ -137,7 +138,7 @@ describe('atomic operations', () => {
     const fifth: { label: string; op: (w: { parent: string; loose: string; owner: string; le: string }, taken: string) => Op; status: number; code: string; pointer: string }[] = [
       { label: 'a duplicate email (409)', op: (_w, taken) => addClient('dup', { email: taken.toUpperCase() }), status: 409, code: 'conflict', pointer: '/atomic:operations/4/data/attributes/email' },
       { label: 'an invalid country (422)', op: (w) => addOwned('legal-entity', { id: w.owner }, { country: 'XX' }), status: 422, code: 'validation_failed', pointer: '/atomic:operations/4/data/attributes/country' },
-      { label: 'an owner that does not exist (404)', op: () => addOwned('project', { id: neverExistingId() }), status: 404, code: 'related_not_found', pointer: '/atomic:operations/4/data/relationships/client/data' },
+      { label: 'an owner that does not exist (404)', op: () => addOwned('project', { id: unusedId() }), status: 404, code: 'related_not_found', pointer: '/atomic:operations/4/data/relationships/client/data' },
       { label: 'a cycle made with the earlier operations (409)', op: (w) => ({ op: 'update', ref: { type: 'client', id: w.parent, relationship: 'parent' }, data: { type: 'client', id: w.loose } }), status: 409, code: 'conflict', pointer: '/atomic:operations/4/data' },
       { label: 'an unknown lid (400)', op: () => addOwned('project', { lid: 'nobody' }), status: 400, code: 'invalid_document', pointer: '/atomic:operations/4/data/relationships/client/data/lid' },
       { label: 'a stale meta.version (412)', op: (w) => rename('client', w.loose, 'Stale', { version: 1 }), status: 412, code: 'precondition_failed', pointer: '/atomic:operations/4' },
@@ -145,7 +146,7 @@ describe('atomic operations', () => {
     ];
 
     it.each(fifth)('When the 5th operation fails with $label, then the answer names /atomic:operations/4 and every table is exactly as before', async ({ op, status: want, code, pointer }) => {
-      const taken = `aon-${neverExistingId()}@example.com`;
+      const taken = `aon-${unusedId()}@example.com`;
       await makeClient(h, { email: taken });
       const { ops, world } = await fourGoodOps();
       // The fourth operation removes `le`; the 403 case needs a legal entity that is still there.
@@ -200,7 +201,7 @@ describe('atomic operations', () => {
 
     it('When the second operation updates a client that does not exist, then it answers 404 not_found with a pointer at that operation', async () => {
       const before = await clientTotal();
-      const res = await atomic(h, [addClient('a'), rename('client', neverExistingId(), 'ghost')]);
+      const res = await atomic(h, [addClient('a'), rename('client', unusedId(), 'ghost')]);
       const e = firstError(res);
       expect([e.status, e.code]).toEqual([404, 'not_found']);
       expect(String((e.source as { pointer?: string } | undefined)?.pointer)).toMatch(/^\/atomic:operations\/1(\/|$)/);
@@ -310,7 +311,7 @@ describe('atomic operations', () => {
     it('When a relationship operation names an id that does not exist, then it answers 404 related_not_found at /atomic:operations/N/data/I', async () => {
       const p = await makeClient(h);
       const a = await makeClient(h);
-      const res = await atomic(h, [addClient('z'), { op: 'add', ref: { type: 'client', id: p, relationship: 'children' }, data: [{ type: 'client', id: a }, { type: 'client', id: neverExistingId() }] }]);
+      const res = await atomic(h, [addClient('z'), { op: 'add', ref: { type: 'client', id: p, relationship: 'children' }, data: [{ type: 'client', id: a }, { type: 'client', id: unusedId() }] }]);
       expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/atomic:operations/1/data/1' } });
       expect(await childIds(p)).toEqual([]);
     });
@@ -431,14 +432,9 @@ describe('atomic operations', () => {
 
     it('When the operations are sent with no Content-Type at all, then it answers 415 and nothing is created', async () => {
       const before = await clientTotal();
-      const server = await listen(h);
-      try {
-        const res = await rawRequest(server.port, 'POST', '/api/v2/operations', { Authorization: `Bearer ${h.admin}`, Accept: ATOMIC_MEDIA_TYPE }, JSON.stringify({ 'atomic:operations': op }));
-        expect(res.headers['content-type']).toBeDefined();
-        expect(firstError(res)).toEqual({ status: 415, code: 'unsupported_media_type', source: { header: 'Content-Type' } });
-      } finally {
-        await server.close();
-      }
+      const res = await httpRequest(await h.listen(), 'POST', '/api/v2/operations', { Authorization: `Bearer ${h.admin}`, Accept: ATOMIC_MEDIA_TYPE }, JSON.stringify({ 'atomic:operations': op }));
+      expect(res.headers['content-type']).toBeDefined();
+      expect(firstError({ status: res.status, body: res.json })).toEqual({ status: 415, code: 'unsupported_media_type', source: { header: 'Content-Type' } });
       expect(await clientTotal()).toBe(before);
     });
 

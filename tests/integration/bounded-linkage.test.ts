@@ -1,6 +1,7 @@
 import { bulkInsert } from '../../src/data/bulk-loader';
 import { registry } from '../../src/resources/registry';
 import { api, clientToken, Harness, ON_POSTGRES, startHarness } from '../support/harness';
+import { makeClient } from '../support/factories';
 
 /**
  * Every to-many relationship in a document is bounded (SPEC §2): at most MAX_LINKAGE
@@ -12,13 +13,6 @@ type Json = Record<string, any>;
 
 /** The path and query of an absolute link (supertest talks to the app in-process). */
 const local = (link: string) => link.replace(/^https?:\/\/[^/]+/, '');
-
-async function createClient(h: Harness, name: string, parent?: string): Promise<string> {
-  const relationships = parent ? { parent: { data: { type: 'client', id: parent } } } : undefined;
-  const res = await api(h).post('/api/v2/clients', { data: { type: 'client', attributes: { name }, relationships } });
-  expect(res.status).toBe(201);
-  return res.body.data.id;
-}
 
 /** Follows links.next of relationship endpoint pages from `first`, collecting every identifier. */
 async function followLinkage(h: Harness, token: string, first: string): Promise<string[]> {
@@ -41,10 +35,10 @@ describe('bounded to-many linkage with a small MAX_LINKAGE', () => {
 
   beforeAll(async () => {
     h = await startHarness({ MAX_LINKAGE: '2' });
-    root = await createClient(h, 'Root');
+    root = await makeClient(h, { name: 'Root' });
     children = [];
-    for (let i = 0; i < 5; i++) children.push(await createClient(h, `Child ${i}`, root));
-    lonely = await createClient(h, 'Lonely');
+    for (let i = 0; i < 5; i++) children.push(await makeClient(h, { name: `Child ${i}` }, root));
+    lonely = await makeClient(h, { name: 'Lonely' });
   });
   afterAll(() => h.close());
 
@@ -110,7 +104,7 @@ describe(`a client with ${MANY} children, bulk-loaded`, () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    root = await createClient(h, 'Big family');
+    root = await makeClient(h, { name: 'Big family' });
     const [ids] = await bulkInsert(h.db, [
       { def: registry.get('client'), rows: Array.from({ length: MANY }, (_, i) => ({ attributes: { name: `Child ${i}` }, relationships: { parent: root } })) },
     ]);

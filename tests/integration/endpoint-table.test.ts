@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { makeClient } from '../support/factories';
 import { Harness, JSONAPI, startHarness } from '../support/harness';
-import { ATOMIC_MEDIA_TYPE, dumpDatabase, expectSameDump, firstError } from '../support/write-helpers';
+import { dumpDatabase, expectSameDump, firstError } from '../support/write-helpers';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
  * Endpoints that are declared once in the endpoint table (src/http/jsonapi/endpoints.ts) and

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { makeClient, makeOwned } from '../support/factories';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
 import { api, clientToken, Harness, JSONAPI, startHarness } from '../support/harness';
-import { neverExistingId } from '../support/tenancy-helpers';
+
 import { registry } from '../../src/resources/registry';
 import { ResourceDef } from '../../src/resources/types';
 import { firstError, relWrite, versionOf } from '../support/write-helpers';
@@ -90,7 +90,7 @@ describe('ETags and versions', () => {
 
     it('When If-None-Match lists several tags, one of them current, then it answers 304', async () => {
       const id = await makeClient(h);
-      const res = await withHeaders('get', `/api/v2/clients/${id}`, { 'If-None-Match': `${tag('client', neverExistingId(), 1)}, ${tag('client', id, 1)}` });
+      const res = await withHeaders('get', `/api/v2/clients/${id}`, { 'If-None-Match': `${tag('client', unusedId(), 1)}, ${tag('client', id, 1)}` });
       expect(res.status).toBe(304);
     });
 
@@ -228,12 +228,12 @@ describe('ETags and versions', () => {
     it('When a stale If-Match comes with a parent that does not exist, then it answers 404 related_not_found', async () => {
       const id = await makeClient(h);
       await api(h).patch(`/api/v2/clients/${id}`, rename('client', id, 'v2'));
-      const res = await withHeaders('patch', `/api/v2/clients/${id}`, { 'If-Match': tag('client', id, 1) }, { data: { type: 'client', id, relationships: { parent: { data: { type: 'client', id: neverExistingId() } } } } });
+      const res = await withHeaders('patch', `/api/v2/clients/${id}`, { 'If-Match': tag('client', id, 1) }, { data: { type: 'client', id, relationships: { parent: { data: { type: 'client', id: unusedId() } } } } });
       expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/relationships/parent/data' } });
     });
 
     it('When If-Match is sent to a resource that does not exist, then it answers 404 not_found', async () => {
-      const missing = neverExistingId();
+      const missing = unusedId();
       const res = await withHeaders('patch', `/api/v2/clients/${missing}`, { 'If-Match': tag('client', missing, 1) }, rename('client', missing, 'x'));
       expect(firstError(res)).toEqual({ status: 404, code: 'not_found', source: undefined });
     });

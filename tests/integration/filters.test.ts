@@ -1,6 +1,7 @@
 import { api, clientToken, Harness, startHarness } from '../support/harness';
 import { makeClient, makeOwned } from '../support/factories';
-import { bulkClients, bulkOwned, compareCodePoints, enc, expectQueryError, fold, getIds } from '../support/query-helpers';
+import { bulkClients, bulkOwned, ClientRow, compareCodePoints, enc, expectQueryError, fieldValue, getIds, KeyedSeed, seedClients, subtreeOf } from '../support/query-helpers';
+import { casefold } from '../../src/resources/values';
 
 /**
  * Filters (SPEC §2): every operator on every kind of attribute, to-one paths, the plain
@@ -16,34 +17,15 @@ const T1 = '2024-03-01T08:00:00.000Z';
 const T2 = '2024-03-01T12:00:00.000Z';
 const T3 = '2024-03-02T00:00:00.500Z';
 
-interface Row {
-  id: string;
-  name: string;
-  email: string | null;
-  slug: string | null;
-  createdAt: string;
-  updatedAt: string;
-  parent: string | null;
-}
-
 type Op = 'eq' | 'ne' | 'in' | 'nin' | 'contains' | 'startsWith' | 'endsWith' | 'gt' | 'gte' | 'lt' | 'lte' | 'null';
 
 let h: Harness;
-let rows: Row[];
-const byName = new Map<string, Row>();
+let rows: ClientRow[];
+const byName = new Map<string, ClientRow>();
 /** A token for the client "Ricecake": it sees Ricecake and Rice Grain; Ricecake's parent is hidden. */
 let cakeToken: string;
 
-interface Seed {
-  key: string;
-  name: string;
-  email?: string | null;
-  slug?: string | null;
-  parent?: string;
-  at: string;
-}
-
-const SEEDS: Seed[] = [
+const SEEDS: KeyedSeed[] = [
   { key: 'r1', name: 'Rice Corp', email: 'Rice@Example.com', slug: 'rice', at: T1 },
   { key: 'r2', name: 'rice corp', at: T1 },
   { key: 'r3', name: 'Price, Inc.', email: 'billing@price.io', slug: 'price', at: T2 },
@@ -64,16 +46,8 @@ const SEEDS: Seed[] = [
 
 beforeAll(async () => {
   h = await startHarness();
-  const idOf = new Map<string, string>();
-  rows = [];
-  for (const s of SEEDS) {
-    const parent = s.parent ? idOf.get(s.parent)! : null;
-    const [id] = await bulkClients(h, [{ name: s.name, email: s.email ?? null, slug: s.slug ?? null, parent }], s.at);
-    idOf.set(s.key, id);
-    const row: Row = { id, name: s.name, email: s.email ?? null, slug: s.slug ?? null, createdAt: s.at, updatedAt: s.at, parent };
-    rows.push(row);
-    byName.set(s.key, row);
-  }
+  for (const [key, row] of await seedClients(h, SEEDS)) byName.set(key, row);
+  rows = [...byName.values()];
   cakeToken = await clientToken(h, byName.get('c1')!.id);
 });
 afterAll(() => h.close());
@@ -81,40 +55,14 @@ afterAll(() => h.close());
 const row = (key: string) => byName.get(key)!;
 const idsOf = (...keys: string[]) => keys.map((k) => row(k).id);
 
-/** The subtree of `rootId` (the rows a client token of that client sees). */
-function subtree(rootId: string): Set<string> {
-  const out = new Set([rootId]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const r of rows) if (r.parent && out.has(r.parent) && !out.has(r.id)) {
-      out.add(r.id);
-      grew = true;
-    }
-  }
-  return out;
-}
-
-/** The value of a dotted field of a row as the caller sees it: a parent outside `visible` is null. */
-function valueOf(r: Row, field: string, visible: Set<string> | null): string | null {
-  const segments = field.split('.');
-  let current: Row | null = r;
-  for (const s of segments.slice(0, -1)) {
-    if (s !== 'parent') throw new Error(s);
-    const parentId: string | null = current?.parent ?? null;
-    current = parentId && (!visible || visible.has(parentId)) ? rows.find((x) => x.id === parentId)! : null;
-  }
-  if (!current) return null;
-  const attr = segments[segments.length - 1] as keyof Row;
-  return current[attr];
-}
+const rowById = (id: string) => rows.find((x) => x.id === id);
 
 const isTimestamp = (field: string) => /(createdAt|updatedAt)$/.test(field);
 const isEmail = (field: string) => field.endsWith('email');
 
 /** SPEC §2 in memory. Assumption (SPEC is silent): `ne` and `nin` match NULL; order operators never do. */
 function matches(field: string, op: Op, value: string, v: string | null): boolean {
-  const norm = (x: string) => (isEmail(field) ? fold(x) : isTimestamp(field) ? new Date(x).toISOString() : x);
+  const norm = (x: string) => (isEmail(field) ? casefold(x) : isTimestamp(field) ? new Date(x).toISOString() : x);
   const equal = (x: string) => v !== null && norm(v) === norm(x);
   switch (op) {
     case 'eq':
@@ -126,11 +74,11 @@ function matches(field: string, op: Op, value: string, v: string | null): boolea
     case 'nin':
       return !value.split(',').some(equal);
     case 'contains':
-      return v !== null && fold(v).includes(fold(value));
+      return v !== null && casefold(v).includes(casefold(value));
     case 'startsWith':
-      return v !== null && fold(v).startsWith(fold(value));
+      return v !== null && casefold(v).startsWith(casefold(value));
     case 'endsWith':
-      return v !== null && fold(v).endsWith(fold(value));
+      return v !== null && casefold(v).endsWith(casefold(value));
     case 'gt':
     case 'gte':
     case 'lt':
@@ -145,10 +93,10 @@ function matches(field: string, op: Op, value: string, v: string | null): boolea
 }
 
 function expected(field: string, op: Op, value: string, scopeRoot?: string): string[] {
-  const visible = scopeRoot ? subtree(scopeRoot) : null;
+  const visible = scopeRoot ? subtreeOf(rows, scopeRoot) : null;
   return rows
     .filter((r) => !visible || visible.has(r.id))
-    .filter((r) => matches(field, op, value, valueOf(r, field, visible)))
+    .filter((r) => matches(field, op, value, fieldValue(rowById, r, field, visible)))
     .map((r) => r.id)
     .sort(compareCodePoints);
 }
@@ -341,10 +289,10 @@ describe('case-insensitive search on names (Unicode folding, trigram index)', ()
   });
 
   const predicate = (op: 'contains' | 'startsWith' | 'endsWith', name: string, needle: string) =>
-    op === 'contains' ? fold(name).includes(fold(needle)) : op === 'startsWith' ? fold(name).startsWith(fold(needle)) : fold(name).endsWith(fold(needle));
+    op === 'contains' ? casefold(name).includes(casefold(needle)) : op === 'startsWith' ? casefold(name).startsWith(casefold(needle)) : casefold(name).endsWith(casefold(needle));
 
   it('When the needles are folded, then they span 1, 2, 3 and more code points (so both the trigram index and the plain scan are exercised)', () => {
-    const lengths = new Set(NEEDLES.map((n) => Math.min([...fold(n)].length, 4)));
+    const lengths = new Set(NEEDLES.map((n) => Math.min([...casefold(n)].length, 4)));
     expect([...lengths].sort()).toEqual([1, 2, 3, 4]);
   });
 
@@ -355,7 +303,7 @@ describe('case-insensitive search on names (Unicode folding, trigram index)', ()
       for (const needle of NEEDLES) {
         const want = clientIds.filter((id, i) => predicate(op, NAMES[i], needle));
         const got = (await getIds(h, `/api/v2/clients?filter[name][${op}]=${enc(needle)}&filter[id][in]=${clientIds.join(',')}&page[size]=100`)).filter((id) => clientIds.includes(id));
-        if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push({ needle, folded: fold(needle), expected: want.map((id) => NAMES[clientIds.indexOf(id)]), actual: got.map((id) => NAMES[clientIds.indexOf(id)]) });
+        if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push({ needle, folded: casefold(needle), expected: want.map((id) => NAMES[clientIds.indexOf(id)]), actual: got.map((id) => NAMES[clientIds.indexOf(id)]) });
       }
       expect(wrong).toEqual([]);
     },

@@ -1,7 +1,7 @@
 import { api, clientToken, Harness, startHarness } from '../support/harness';
-import { makeOwned } from '../support/factories';
+import { makeOwned, unusedId } from '../support/factories';
 import { bulkClients, compareCodePoints, enc, expectQueryError, getIds } from '../support/query-helpers';
-import { neverExistingId } from '../support/tenancy-helpers';
+
 
 /**
  * Hierarchy and relationship filters (SPEC §2): `filter[descendantOf]=ID` (strictly below ID,
@@ -125,7 +125,7 @@ describe('filter[descendantOf] and filter[ancestorOf] for an admin', () => {
 
   it('When the id of a hierarchy filter does not exist, then it answers 200 with nothing; when it is malformed or has an operator, 400 at that parameter', async () => {
     for (const rel of ['descendantOf', 'ancestorOf']) {
-      const res = await api(h).get(`/api/v2/clients?filter[${rel}]=${neverExistingId()}`);
+      const res = await api(h).get(`/api/v2/clients?filter[${rel}]=${unusedId()}`);
       expect({ status: res.status, data: res.body.data, total: res.body.meta.page.total }).toEqual({ status: 200, data: [], total: 0 });
       for (const bad of ['null', '', 'abc', id('S1').toUpperCase(), `${id('S1')},${id('S2')}`, `${id('S1')} `]) {
         expectQueryError(await api(h).get(`/api/v2/clients?filter[${rel}]=${enc(bad)}`), `filter[${rel}]`);
@@ -194,7 +194,7 @@ describe('filter[parent] and filter[client]', () => {
     expect(await getIds(h, '/api/v2/clients?filter[parent]=null')).toEqual(roots);
     expect(await getIds(h, `/api/v2/clients?filter[parent]=${id('S2')},${id('Q1')}`)).toEqual(childrenOf('S2', 'Q1'));
     expect(await getIds(h, `/api/v2/clients?filter[parent][in]=${id('S4')},null`)).toEqual([...childrenOf('S4'), ...roots].sort());
-    expect(await getIds(h, `/api/v2/clients?filter[parent]=${neverExistingId()}`)).toEqual([]);
+    expect(await getIds(h, `/api/v2/clients?filter[parent]=${unusedId()}`)).toEqual([]);
     expect(await getIds(h, `/api/v2/clients?filter[parent]=${id('Lone')}`)).toEqual([]);
     for (const bad of ['nul', 'NULL', '', 'abc', `${id('S1')},x`]) expectQueryError(await api(h).get(`/api/v2/clients?filter[parent]=${enc(bad)}`), 'filter[parent]');
   });
@@ -215,7 +215,7 @@ describe('filter[parent] and filter[client]', () => {
     const p1 = await makeOwned(h, 'projects', id('S1'));
     expect(await getIds(h, `/api/v2/legal-entities?filter[client]=${id('S3')}`)).toEqual([le3]);
     expect(await getIds(h, `/api/v2/legal-entities?filter[client]=${id('S3')},${id('X3')},${id('S1')}`)).toEqual([le3, leX3, le1]);
-    expect(await getIds(h, `/api/v2/legal-entities?filter[client][in]=${id('X3')},${neverExistingId()}`)).toEqual([leX3]);
+    expect(await getIds(h, `/api/v2/legal-entities?filter[client][in]=${id('X3')},${unusedId()}`)).toEqual([leX3]);
     expect(await getIds(h, `/api/v2/reporting-entities?filter[client]=${id('S3')}`)).toEqual([re3]);
     expect(await getIds(h, `/api/v2/projects?filter[client]=${id('S1')}`)).toEqual([p1]);
     expect(await getIds(h, `/api/v2/legal-entities?filter[client]=${id('S1')}`, tokenS2)).toEqual([]);

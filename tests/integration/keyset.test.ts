@@ -2,16 +2,18 @@ import { api, clientToken, Harness, startHarness } from '../support/harness';
 import { makeClient } from '../support/factories';
 import {
   bulkClients,
+  ClientRow,
   ClientSeed,
   cursorOf,
   cursorPayload,
   enc,
   expectQueryError,
   getIds,
-  OracleKey,
   orderRows,
   Page,
   relative,
+  sortKey,
+  subtreeOf,
   walk,
   walkedIds,
 } from '../support/query-helpers';
@@ -28,58 +30,17 @@ const T1 = '2024-07-01T00:00:00.000Z';
 const T2 = '2024-07-01T00:00:00.001Z';
 const T3 = '2024-07-02T00:00:00.000Z';
 
-interface Row {
-  id: string;
-  name: string;
-  email: string | null;
-  slug: string | null;
-  createdAt: string;
-  parent: string | null;
-}
-
 let h: Harness;
-const all = new Map<string, Row>();
+const all = new Map<string, ClientRow>();
 let rootA: string;
 let tokenA: string;
 let visibleA: Set<string>;
 
 const NAMES = ['Acme', 'acme', 'Zebra', 'Émile', '😀', '\uFF21', 'Acme', 'Mid'];
 
-/** Rows as the caller sees them: `scope` (visible ids) or everything. */
-function keyFor(segment: string, scope: Set<string> | null): OracleKey<Row> {
-  const descending = segment.startsWith('-');
-  const path = (descending ? segment.slice(1) : segment).split('.');
-  return {
-    descending,
-    get: (r) => {
-      let cur: Row | undefined = r;
-      for (const _step of path.slice(0, -1)) {
-        const p: string | null = cur?.parent ?? null;
-        cur = p && (!scope || scope.has(p)) ? all.get(p) : undefined;
-      }
-      if (!cur) return null;
-      const v = cur[path[path.length - 1] as keyof Row];
-      if (v === undefined) throw new Error(`oracle: ${segment}`);
-      return v;
-    },
-  };
-}
-
-function oracle(sort: string | undefined, scope: Set<string> | null, rows: Iterable<Row> = all.values()): string[] {
+function oracle(sort: string | undefined, scope: Set<string> | null, rows: Iterable<ClientRow> = all.values()): string[] {
   const candidates = [...rows].filter((r) => !scope || scope.has(r.id));
-  return orderRows(candidates, sort ? sort.split(',').map((s) => keyFor(s, scope)) : []).map((r) => r.id);
-}
-
-function subtree(root: string): Set<string> {
-  const out = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const r of all.values()) if (r.parent && out.has(r.parent) && !out.has(r.id)) {
-      out.add(r.id);
-      grew = true;
-    }
-  }
-  return out;
+  return orderRows(candidates, sort ? sort.split(',').map((s) => sortKey((id) => all.get(id), s, scope)) : []).map((r) => r.id);
 }
 
 async function seed(seeds: (ClientSeed & { at: string })[]): Promise<string[]> {
@@ -114,7 +75,7 @@ beforeAll(async () => {
   }
   expect(all.size).toBe(45);
   tokenA = await clientToken(h, rootA);
-  visibleA = subtree(rootA);
+  visibleA = subtreeOf(all.values(), rootA);
 });
 afterAll(() => h.close());
 
@@ -369,9 +330,9 @@ describe('inserts and deletes between pages', () => {
   let uniq = 0;
   async function churnWalk(sort: string | undefined, direction: 'next' | 'prev') {
     const root = await makeClient(h, { name: 'Churn root' });
-    const rows = new Map<string, Row>();
+    const rows = new Map<string, ClientRow>();
     const record = (id: string, name: string, email: string | null, parent: string) => {
-      const r: Row = { id, name, email, slug: null, createdAt: '', parent };
+      const r: ClientRow = { id, name, email, slug: null, createdAt: '', parent };
       rows.set(id, r);
       all.set(id, r);
     };

@@ -2,7 +2,7 @@ process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'silent';
 import request from 'supertest';
 import { api, flat, Harness, JSONAPI, startHarness } from '../support/harness';
 import { makeClient, makeOwned } from '../support/factories';
-import { expectError, expectNoLeak } from '../support/spec-helpers';
+import { expectError, expectNoInternalsLeaked } from '../support/spec-helpers';
 
 /**
  * HTTP concerns of running the service (SPEC §7, §2 links, §4 lastUsedAt), in-process:
@@ -322,7 +322,7 @@ describe('hostile input never causes a 500', () => {
   it.each(jsonApiBodies)('When POST /api/v2/clients gets %s, then it answers without a 500', async (_what, body, statuses, pointer) => {
     const res = await request(h.app).post('/api/v2/clients').set('Authorization', `Bearer ${h.admin}`).set('Accept', JSONAPI).set('Content-Type', JSONAPI).send(body);
     expect(statuses).toContain(res.status);
-    expectNoLeak(res.text);
+    expectNoInternalsLeaked(res.text);
     if (res.status >= 400) {
       expect(res.body.errors.length).toBeGreaterThan(0);
       expect(res.body.errors[0].status).toBe(String(res.status));
@@ -340,19 +340,19 @@ describe('hostile input never causes a 500', () => {
     const res = await request(h.app).patch(`/api/v2/clients/${patchTarget}`).set('Authorization', `Bearer ${h.admin}`).set('Accept', JSONAPI).set('Content-Type', JSONAPI).send(patched);
     expect(res.status).not.toBe(500);
     expect([200, ...statuses.filter((s) => s !== 201)]).toContain(res.status);
-    expectNoLeak(res.text);
+    expectNoInternalsLeaked(res.text);
   });
 
   it('When a body carries bytes that are not UTF-8 in the name, then it answers 400, 422 or 201 without a 500', async () => {
     const body = Buffer.concat([Buffer.from('{"data":{"type":"client","attributes":{"name":"bad '), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('"}}}')]);
     const res = await request(h.app).post('/api/v2/clients').set('Authorization', `Bearer ${h.admin}`).set('Accept', JSONAPI).set('Content-Type', JSONAPI).send(body);
     expect([201, 400, 422]).toContain(res.status);
-    expectNoLeak(res.text);
+    expectNoInternalsLeaked(res.text);
     const flatRes = await request(h.app).post('/api/clients').set('Authorization', `Bearer ${h.admin}`).set('Content-Type', 'application/json').send(
       Buffer.concat([Buffer.from('{"name":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('","email":"bad-bytes@example.test","projects":[]}')]),
     );
     expect([201, 400, 422]).toContain(flatRes.status);
-    expectNoLeak(flatRes.text);
+    expectNoInternalsLeaked(flatRes.text);
   });
 
   const flatBodies: [string, string, number[], string | null][] = ([
@@ -371,7 +371,7 @@ describe('hostile input never causes a 500', () => {
   it.each(flatBodies)('When POST /api/clients gets %s, then it answers without a 500', async (_what, body, statuses, pointer) => {
     const res = await request(h.app).post('/api/clients').set('Authorization', `Bearer ${h.admin}`).set('Content-Type', 'application/json').send(body);
     expect(statuses).toContain(res.status);
-    expectNoLeak(res.text);
+    expectNoInternalsLeaked(res.text);
     if (res.status >= 400) {
       expect(res.body.errors[0].status).toBe(String(res.status));
       if (pointer) expect(res.body.errors.map((e: { source?: { pointer?: string } }) => e.source?.pointer)).toContain(pointer);
@@ -386,7 +386,7 @@ describe('hostile input never causes a 500', () => {
     const res = await request(h.app).patch(`/api/clients/client_${patchTarget}`).set('Authorization', `Bearer ${h.admin}`).set('Content-Type', 'application/json').send(body);
     expect(res.status).not.toBe(500);
     expect(res.status).toBeLessThan(500);
-    expectNoLeak(res.text);
+    expectNoInternalsLeaked(res.text);
   });
 
   /** [title, url, statuses allowed]: long urls are shortened in the test name. */
@@ -442,7 +442,7 @@ describe('hostile input never causes a 500', () => {
   it.each(urls)('When GET %s is asked, then it answers without a 500', async (_title, url, statuses) => {
     const res = await request(h.app).get(url).set('Authorization', `Bearer ${h.admin}`).set('Accept', url.startsWith('/api/v2') ? JSONAPI : 'application/json');
     expect(statuses).toContain(res.status);
-    expectNoLeak(res.text);
+    expectNoInternalsLeaked(res.text);
     if (res.status >= 400) expect(res.body.errors[0].status).toBe(String(res.status));
   });
 
@@ -463,7 +463,7 @@ describe('hostile input never causes a 500', () => {
       .set(headers)
       .send(JSON.stringify({ data: { type: 'project', id: projectId, attributes: { name: 'Still a project' } } }));
     expect(res.status).toBeLessThan(500);
-    expectNoLeak(res.text);
+    expectNoInternalsLeaked(res.text);
     if (headers['X-Request-Id']) expect(String(res.headers['x-request-id']).length).toBeLessThanOrEqual(200);
   });
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { freshDatabase, ON_POSTGRES } from '../support/harness';
-import { apiRequest, buildService, eventually, killAll, removeDatabase, ServerProcess, spawnServer, splitLines, startServer, tempDatabase, within } from '../support/server-process';
+import { buildService, eventually, killAll, removeDatabase, ServerProcess, spawnServer, splitLines, startServer, tempDatabase, within } from '../support/server-process';
+import { apiRequest } from '../support/http-client';
 
 /**
  * A DATABASE_URL's password never shows, neither in what the service prints

@@ -1,6 +1,6 @@
-import { makeClient, makeOwned } from '../support/factories';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
 import { api, Harness, startHarness } from '../support/harness';
-import { neverExistingId } from '../support/tenancy-helpers';
+
 import { registry } from '../../src/resources/registry';
 import { ResourceDef, ToManyDef, ToOneDef } from '../../src/resources/types';
 import { firstError, relWrite, versionOf } from '../support/write-helpers';
@@ -70,7 +70,7 @@ describe('relationship writes', () => {
         const first = await make(target);
         const source = await make(def, first);
         const before = await version(def, source);
-        const res = await relWrite(h, 'PATCH', base(def, source, rel.name), { data: { type: target.type, id: neverExistingId() } });
+        const res = await relWrite(h, 'PATCH', base(def, source, rel.name), { data: { type: target.type, id: unusedId() } });
         expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data' } });
         expect(await linkage(def, source, rel.name)).toBe(first);
         expect(await version(def, source)).toBe(before);
@@ -122,7 +122,7 @@ describe('relationship writes', () => {
     });
 
     it(`When POST is sent to the to-one ${def.path}/{id}/relationships/${rel.name} of an id that does not exist, then it answers 404 not_found (the URL's target comes before 405)`, async () => {
-      const res = await relWrite(h, 'POST', base(def, neverExistingId(), rel.name), { data: { type: target.type, id: await make(target) } });
+      const res = await relWrite(h, 'POST', base(def, unusedId(), rel.name), { data: { type: target.type, id: await make(target) } });
       expect(firstError(res)).toEqual({ status: 404, code: 'not_found', source: undefined });
     });
   });
@@ -141,16 +141,25 @@ describe('relationship writes', () => {
       return { owner, mine, other, theirs };
     }
 
-    it(`When PATCH ${def.path}/{id}/relationships/${rel.name} keeps the current member and adds one of another ${def.type}, then it answers 204 and the member moves`, async () => {
+    /**
+     * setup(), then `method` on the owner's relationship with the members `data` names: 204 and
+     * no body, the owner holds its member and the other's, the other holds none, the moved
+     * member's inverse names the owner, and the owner's version went up by one.
+     */
+    async function expectMovedOver(method: 'PATCH' | 'POST', data: (m: { mine: string; theirs: string }) => unknown): Promise<void> {
       const { owner, mine, other, theirs } = await setup();
       const before = await version(def, owner);
-      const res = await relWrite(h, 'PATCH', base(def, owner, rel.name), { data: [{ type: target.type, id: mine }, { type: target.type, id: theirs }] });
+      const res = await relWrite(h, method, base(def, owner, rel.name), { data: data({ mine, theirs }) });
       expect(res.status).toBe(204);
       expect(res.text).toBe('');
       expect(await linkage(def, owner, rel.name)).toEqual([mine, theirs].sort());
       expect(await linkage(def, other, rel.name)).toEqual([]);
       expect(await linkage(target, theirs, inverse.name)).toBe(owner);
       expect(await version(def, owner)).toBe(before + 1);
+    }
+
+    it(`When PATCH ${def.path}/{id}/relationships/${rel.name} keeps the current member and adds one of another ${def.type}, then it answers 204 and the member moves`, async () => {
+      await expectMovedOver('PATCH', ({ mine, theirs }) => [{ type: target.type, id: mine }, { type: target.type, id: theirs }]);
     });
 
     if (rel.owned) {
@@ -183,7 +192,7 @@ describe('relationship writes', () => {
 
       it(`When DELETE ${def.path}/{id}/relationships/${rel.name} names an owned member and an id that does not exist, then it answers 403 (removing an owned entity comes before 404s for body ids)`, async () => {
         const { owner, mine } = await setup();
-        const res = await relWrite(h, 'DELETE', base(def, owner, rel.name), { data: [{ type: target.type, id: mine }, { type: target.type, id: neverExistingId() }] });
+        const res = await relWrite(h, 'DELETE', base(def, owner, rel.name), { data: [{ type: target.type, id: mine }, { type: target.type, id: unusedId() }] });
         expect(firstError(res)).toEqual({ status: 403, code: 'forbidden', source: { pointer: '/data' } });
         expect(await linkage(def, owner, rel.name)).toEqual([mine]);
       });
@@ -230,15 +239,7 @@ describe('relationship writes', () => {
     }
 
     it(`When POST ${def.path}/{id}/relationships/${rel.name} names a ${target.type} of another ${def.type}, then it answers 204, it moves over, the current members stay and the version goes up by one`, async () => {
-      const { owner, mine, other, theirs } = await setup();
-      const before = await version(def, owner);
-      const res = await relWrite(h, 'POST', base(def, owner, rel.name), { data: [{ type: target.type, id: theirs }] });
-      expect(res.status).toBe(204);
-      expect(res.text).toBe('');
-      expect(await linkage(def, owner, rel.name)).toEqual([mine, theirs].sort());
-      expect(await linkage(def, other, rel.name)).toEqual([]);
-      expect(await linkage(target, theirs, inverse.name)).toBe(owner);
-      expect(await version(def, owner)).toBe(before + 1);
+      await expectMovedOver('POST', ({ theirs }) => [{ type: target.type, id: theirs }]);
     });
 
     it(`When POST ${def.path}/{id}/relationships/${rel.name} names a current member again, then it answers 204 and the members are unchanged`, async () => {
@@ -251,7 +252,7 @@ describe('relationship writes', () => {
     it.each(['PATCH', 'POST', 'DELETE'] as const)(`When %s ${def.path}/{id}/relationships/${rel.name} names an id that does not exist second, then it answers 404 related_not_found at /data/1 and nothing changes`, async (method) => {
       const { owner, mine, other, theirs } = await setup();
       const before = await version(def, owner);
-      const body = { data: [{ type: target.type, id: method === 'DELETE' ? theirs : mine }, { type: target.type, id: neverExistingId() }] };
+      const body = { data: [{ type: target.type, id: method === 'DELETE' ? theirs : mine }, { type: target.type, id: unusedId() }] };
       const res = await relWrite(h, method, base(def, owner, rel.name), body);
       expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/1' } });
       expect(await linkage(def, owner, rel.name)).toEqual([mine]);
@@ -296,7 +297,7 @@ describe('relationship writes', () => {
     it("When PATCH /clients/A/relationships/projects names only an id that does not exist while A owns a project, then it answers 403 (removing an owned entity comes before 404s for body ids)", async () => {
       const a = await makeClient(h);
       const p = await makeOwned(h, 'projects', a);
-      const res = await relWrite(h, 'PATCH', `/api/v2/clients/${a}/relationships/projects`, { data: [{ type: 'project', id: neverExistingId() }] });
+      const res = await relWrite(h, 'PATCH', `/api/v2/clients/${a}/relationships/projects`, { data: [{ type: 'project', id: unusedId() }] });
       expect(firstError(res)).toEqual({ status: 403, code: 'forbidden', source: { pointer: '/data' } });
       expect(await linkage(registry.get('client'), a, 'projects')).toEqual([p]);
     });
@@ -341,33 +342,42 @@ describe('relationship writes', () => {
       expect(await version(client, c.child)).toBe(before);
     });
 
-    it('When a root is reparented under its own grandchild through /relationships/parent, then it answers 409 conflict at /data and nothing changes', async () => {
+    type Chain = { root: string; child: string; grand: string };
+    it.each<[string, 'PATCH' | 'POST', (c: Chain) => string, (c: Chain) => unknown, ((c: Chain) => Promise<void>) | null]>([
+      [
+        'When a root is reparented under its own grandchild through /relationships/parent, then it answers 409 conflict at /data and nothing changes',
+        'PATCH',
+        (c) => `/api/v2/clients/${c.root}/relationships/parent`,
+        (c) => ({ data: { type: 'client', id: c.grand } }),
+        null,
+      ],
+      [
+        'When a grandchild POSTs its own root into its children, then it answers 409 conflict at /data and nothing changes',
+        'POST',
+        (c) => `/api/v2/clients/${c.grand}/relationships/children`,
+        (c) => ({ data: [{ type: 'client', id: c.root }] }),
+        async (c) => expect(await linkage(client, c.grand, 'children')).toEqual([]),
+      ],
+      [
+        'When a grandchild PATCHes its children to hold its parent, then it answers 409 conflict at /data and nothing changes',
+        'PATCH',
+        (c) => `/api/v2/clients/${c.grand}/relationships/children`,
+        (c) => ({ data: [{ type: 'client', id: c.child }] }),
+        null,
+      ],
+      [
+        'When a client POSTs itself into its own children, then it answers 409 conflict at /data',
+        'POST',
+        (c) => `/api/v2/clients/${c.child}/relationships/children`,
+        (c) => ({ data: [{ type: 'client', id: c.child }] }),
+        null,
+      ],
+    ])('%s', async (_title, method, url, body, alsoCheck) => {
       const c = await chain();
-      const res = await relWrite(h, 'PATCH', `/api/v2/clients/${c.root}/relationships/parent`, { data: { type: 'client', id: c.grand } });
+      const res = await relWrite(h, method, url(c), body(c));
       expect(firstError(res)).toEqual({ status: 409, code: 'conflict', source: { pointer: '/data' } });
       await expectChainIntact(c);
-    });
-
-    it('When a grandchild POSTs its own root into its children, then it answers 409 conflict at /data and nothing changes', async () => {
-      const c = await chain();
-      const res = await relWrite(h, 'POST', `/api/v2/clients/${c.grand}/relationships/children`, { data: [{ type: 'client', id: c.root }] });
-      expect(firstError(res)).toEqual({ status: 409, code: 'conflict', source: { pointer: '/data' } });
-      await expectChainIntact(c);
-      expect(await linkage(client, c.grand, 'children')).toEqual([]);
-    });
-
-    it('When a grandchild PATCHes its children to hold its parent, then it answers 409 conflict at /data and nothing changes', async () => {
-      const c = await chain();
-      const res = await relWrite(h, 'PATCH', `/api/v2/clients/${c.grand}/relationships/children`, { data: [{ type: 'client', id: c.child }] });
-      expect(firstError(res)).toEqual({ status: 409, code: 'conflict', source: { pointer: '/data' } });
-      await expectChainIntact(c);
-    });
-
-    it('When a client POSTs itself into its own children, then it answers 409 conflict at /data', async () => {
-      const c = await chain();
-      const res = await relWrite(h, 'POST', `/api/v2/clients/${c.child}/relationships/children`, { data: [{ type: 'client', id: c.child }] });
-      expect(firstError(res)).toEqual({ status: 409, code: 'conflict', source: { pointer: '/data' } });
-      await expectChainIntact(c);
+      if (alsoCheck) await alsoCheck(c);
     });
 
     it('When a subtree is reparented under another tree through /relationships/parent, then the whole subtree moves and descendantOf follows', async () => {
@@ -400,7 +410,7 @@ describe('relationship writes', () => {
 
     it('When a cycle and an id that does not exist are sent together, then the 404 for the body id wins (at /data/1)', async () => {
       const c = await chain();
-      const res = await relWrite(h, 'POST', `/api/v2/clients/${c.grand}/relationships/children`, { data: [{ type: 'client', id: c.root }, { type: 'client', id: neverExistingId() }] });
+      const res = await relWrite(h, 'POST', `/api/v2/clients/${c.grand}/relationships/children`, { data: [{ type: 'client', id: c.root }, { type: 'client', id: unusedId() }] });
       expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/1' } });
       await expectChainIntact(c);
     });
@@ -415,7 +425,7 @@ describe('relationship writes', () => {
 
     it('When PATCH targets a relationship of a client that does not exist, then it answers 404 not_found', async () => {
       const p = await makeClient(h);
-      const res = await relWrite(h, 'PATCH', `/api/v2/clients/${neverExistingId()}/relationships/parent`, { data: { type: 'client', id: p } });
+      const res = await relWrite(h, 'PATCH', `/api/v2/clients/${unusedId()}/relationships/parent`, { data: { type: 'client', id: p } });
       expect(firstError(res)).toEqual({ status: 404, code: 'not_found', source: undefined });
     });
 

@@ -6,6 +6,7 @@ import { dataSourceOptions } from '../../ormconfig';
 import { entities } from '../../entities';
 import { api, Harness, ON_POSTGRES, startHarness } from '../support/harness';
 import { makeClient } from '../support/factories';
+import { expectNoSchemaDrift } from '../support/schema-helpers';
 
 /**
  * The schema comes from migrations and must be exactly what the entities declare; every
@@ -61,15 +62,7 @@ function foreignKeys(table: string): { from: string; table: string; to: string; 
 
 describeSqlite('the migrated schema', () => {
   it('When Database.open has applied the migrations, then TypeORM sees no difference between the entities and the tables', async () => {
-    const ds = new DataSource(dataSourceOptions(`sqlite:${h.file}`));
-    await ds.initialize();
-    try {
-      const pending = await ds.driver.createSchemaBuilder().log();
-      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
-      expect(await ds.showMigrations()).toBe(false);
-    } finally {
-      await ds.destroy();
-    }
+    await expectNoSchemaDrift(`sqlite:${h.file}`);
   });
 
   it('When the migrations have run, then there is one table per entity and no other', async () => {

@@ -1,25 +1,10 @@
 process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'silent';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  apiRequest,
-  buildService,
-  eventually,
-  httpRequest,
-  killAll,
-  removeDatabase,
-  runNode,
-  ServerProcess,
-  sleep,
-  spawnServer,
-  splitLines,
-  startServer,
-  tempDatabase,
-  within,
-} from '../support/server-process';
+import { buildService, connectionRefused, eventually, killAll, sigtermDuringCreate, removeDatabase, runNode, ServerProcess, spawnServer, splitLines, startServer, tempDatabase, within } from '../support/server-process';
+import { apiRequest, httpRequest } from '../support/http-client';
 
 /**
  * The service as `npm start` runs it (SPEC §7): the compiled server.js as a
@@ -58,17 +43,6 @@ async function terminate(server: ServerProcess, ms = 10_000): Promise<{ code: nu
   const exit = await within(server.exited, ms, () => undefined);
   if (!exit) throw new Error(`no exit ${ms} ms after SIGTERM: ${server.stdout()}${server.stderr()}`);
   return exit;
-}
-
-function connectionRefused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 beforeAll(async () => {
@@ -199,32 +173,7 @@ describe('npm start: logs, health and shutdown', () => {
     const token = adminToken();
     const file = database();
     const server = await startServer(OUT, { DATABASE_URL: `sqlite:${file}`, ADMIN_TOKEN: token });
-    const body = Buffer.from(JSON.stringify({ data: { type: 'client', attributes: { name: 'Created while draining' } } }));
-    const half = Math.floor(body.length / 2);
-
-    // A create whose body is still arriving: the request is in the server's hands, not finished.
-    const socket = net.connect({ host: '127.0.0.1', port: server.port });
-    let raw = '';
-    socket.setEncoding('utf8').on('data', (d: string) => (raw += d));
-    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.write(
-      'POST /api/v2/clients HTTP/1.1\r\n' +
-        `Host: 127.0.0.1:${server.port}\r\n` +
-        `Authorization: Bearer ${token}\r\n` +
-        'Content-Type: application/vnd.api+json\r\nAccept: application/vnd.api+json\r\n' +
-        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
-    );
-    socket.write(body.subarray(0, half));
-    await sleep(300);
-
-    server.child.kill('SIGTERM');
-    await eventually('the draining log line', () => splitLines(server.stdout()).json.find((l) => /drain/i.test(String(l.msg))), 5_000);
-    expect(await connectionRefused(server.port)).toBe(true);
-    expect(server.child.exitCode).toBeNull();
-
-    socket.end(body.subarray(half));
-    await within(ended, 10_000, () => undefined);
+    const raw = await sigtermDuringCreate(server, token, 'Created while draining');
     expect(raw).toMatch(/^HTTP\/1\.1 201 /);
     const exit = await within(server.exited, 10_000, () => ({ code: -999, signal: null }));
     expect(exit).toEqual({ code: 0, signal: null });

@@ -1,5 +1,5 @@
 import { api, clientToken, Harness, startHarness } from '../support/harness';
-import { bulkClients, bulkOwned, compareCodePoints, expectQueryError, getIds, OracleKey, orderRows } from '../support/query-helpers';
+import { bulkOwned, ClientRow, compareCodePoints, expectQueryError, getIds, KeyedSeed, OracleKey, orderRows, seedClients, sortKey, subtreeOf } from '../support/query-helpers';
 
 /**
  * Sorting (SPEC §2): attributes and to-one paths, several keys in mixed directions, id ascending
@@ -17,33 +17,14 @@ const T1 = '2024-05-01T00:00:00.000Z';
 const T2 = '2024-05-01T00:00:00.001Z';
 const T3 = '2024-06-01T00:00:00.000Z';
 
-interface Row {
-  id: string;
-  name: string;
-  email: string | null;
-  slug: string | null;
-  createdAt: string;
-  updatedAt: string;
-  parent: string | null;
-}
-
 let h: Harness;
-const rows: Row[] = [];
-const byKey = new Map<string, Row>();
+const rows: ClientRow[] = [];
+const byKey = new Map<string, ClientRow>();
 /** Token of client `m1`: it sees m1 and its subtree; m1's parent (`Zebra`) is hidden from it. */
 let token: string;
 let visible: Set<string>;
 
-interface Seed {
-  key: string;
-  name: string;
-  email?: string;
-  slug?: string;
-  parent?: string;
-  at: string;
-}
-
-const SEEDS: Seed[] = [
+const SEEDS: KeyedSeed[] = [
   { key: 'a', name: 'Acme', email: 'z@acme.io', at: T2 },
   { key: 'b', name: 'acme', at: T1 },
   { key: 'c', name: 'Zebra', slug: 'zebra', at: T3 },
@@ -67,49 +48,19 @@ const SEEDS: Seed[] = [
 
 beforeAll(async () => {
   h = await startHarness();
-  const idOf = new Map<string, string>();
   // Inserted in an order unrelated to names, so that id order is not name order.
-  for (const s of SEEDS) {
-    const parent = s.parent ? idOf.get(s.parent)! : null;
-    const [id] = await bulkClients(h, [{ name: s.name, email: s.email ?? null, slug: s.slug ?? null, parent }], s.at);
-    idOf.set(s.key, id);
-    const r: Row = { id, name: s.name, email: s.email ?? null, slug: s.slug ?? null, createdAt: s.at, updatedAt: s.at, parent };
+  for (const [key, r] of await seedClients(h, SEEDS)) {
     rows.push(r);
-    byKey.set(s.key, r);
+    byKey.set(key, r);
   }
   const m1 = byKey.get('m1')!.id;
   token = await clientToken(h, m1);
-  visible = new Set([m1]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const r of rows) if (r.parent && visible.has(r.parent) && !visible.has(r.id)) {
-      visible.add(r.id);
-      grew = true;
-    }
-  }
+  visible = subtreeOf(rows, m1);
 });
 afterAll(() => h.close());
 
-/** The oracle key for one `sort` segment (`-parent.name`), seeing parents outside `scope` as null. */
-function oracleKey(segment: string, scope: Set<string> | null): OracleKey<Row> {
-  const descending = segment.startsWith('-');
-  const path = (descending ? segment.slice(1) : segment).split('.');
-  return {
-    descending,
-    get: (r) => {
-      let current: Row | null = r;
-      for (const step of path.slice(0, -1)) {
-        if (step !== 'parent') throw new Error(step);
-        const p: string | null = current?.parent ?? null;
-        current = p && (!scope || scope.has(p)) ? rows.find((x) => x.id === p)! : null;
-      }
-      if (!current) return null;
-      const value = current[path[path.length - 1] as keyof Row];
-      if (value === undefined) throw new Error(`oracle: no field ${segment}`);
-      return value;
-    },
-  };
-}
+const rowById = (id: string) => rows.find((x) => x.id === id);
+const oracleKey = (segment: string, scope: Set<string> | null) => sortKey(rowById, segment, scope);
 
 function expectedOrder(sort: string, scope: Set<string> | null): string[] {
   const candidates = rows.filter((r) => !scope || scope.has(r.id));

@@ -1,6 +1,6 @@
 import JsonApi from 'devour-client';
 import { makeClient, makeOwned } from '../support/factories';
-import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, ResponseRecorder, rejectionOf, startLiveServer, validateAxiosResponses } from '../support/interop-helpers';
+import { ClientFields, contradictingDocument, LiveServer, makeGraphFixture, makeListFixture, makePagedFixture, Ref, rejectionOf, ResponseRecorder, validateAxiosResponses, withLiveServer } from '../support/interop-helpers';
 
 /**
  * devour-client 3.2 used as its users use it, against the service on a loopback port.
@@ -24,25 +24,13 @@ interface ServerError {
 
 type DevourErrors = Record<string, ServerError>;
 
-interface Ref {
-  id: string;
-  type: string;
-}
-
 interface LegalEntity extends Ref {
   name: string;
   country: string | null;
   client: Client | Ref | null;
 }
 
-interface Client extends Ref {
-  name: string;
-  email: string | null;
-  slug: string | null;
-  createdAt: string;
-  updatedAt: string;
-  meta: { version: number };
-  links: { self: string };
+interface Client extends ClientFields {
   parent: Client | Ref | null;
   children: Array<Client | Ref>;
   legalEntities: Array<LegalEntity | Ref>;
@@ -90,30 +78,23 @@ describe('devour-client against the live service', () => {
   let live: LiveServer;
   let jsonApi: JsonApi;
   const recorder = new ResponseRecorder();
-  let unhook: () => void;
 
-  beforeAll(async () => {
-    live = await startLiveServer();
-    jsonApi = new JsonApi({
-      apiUrl: live.baseUrl,
-      bearer: live.h.admin,
-      pluralize: false,
-      logger: false,
-      errorBuilder: ({ status, code, title, detail, source, meta }) => ({ status, code, title, detail, source, meta }),
-    });
-    defineModels(jsonApi);
-    // devour sends through the global axios object (jsonApi.axios).
-    unhook = validateAxiosResponses(jsonApi.axios, recorder);
-  });
-
-  afterEach(() => {
-    expect(recorder.take()).toEqual([]);
-  });
-
-  afterAll(async () => {
-    unhook();
-    await live.close();
-  });
+  withLiveServer(
+    () => recorder,
+    (server) => {
+      live = server;
+      jsonApi = new JsonApi({
+        apiUrl: live.baseUrl,
+        bearer: live.h.admin,
+        pluralize: false,
+        logger: false,
+        errorBuilder: ({ status, code, title, detail, source, meta }) => ({ status, code, title, detail, source, meta }),
+      });
+      defineModels(jsonApi);
+      // devour sends through the global axios object (jsonApi.axios).
+      return validateAxiosResponses(jsonApi.axios, recorder);
+    },
+  );
 
   it('When clients are listed with a filter and a sort, then devour returns them deserialized with their real ids and values', async () => {
     const { root, alpha, beta } = await makeListFixture(live.h);
@@ -228,9 +209,7 @@ describe('devour-client against the live service', () => {
   });
 
   it('When 23 clients are paged 5 at a time by following links.next, then devour sees every id exactly once over 5 pages', async () => {
-    const parent = await makeClient(live.h, { name: 'Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Paged ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Pager', 'Paged');
 
     const seen: string[] = [];
     const sizes: number[] = [];
@@ -252,9 +231,7 @@ describe('devour-client against the live service', () => {
   });
 
   it('When the same 23 clients are paged with keyset cursors (page[after]), then devour follows links.next to the end and sees each id once', async () => {
-    const parent = await makeClient(live.h, { name: 'Cursor Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Cursor ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Cursor Pager', 'Cursor');
 
     const seen: string[] = [];
     let pages = 0;

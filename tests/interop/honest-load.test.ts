@@ -1,4 +1,5 @@
 import Kitsu from 'kitsu';
+import { JSONAPI } from '../support/media-types';
 import { LiveServer, ResponseRecorder, startLiveServer, validateAxiosResponses } from '../support/interop-helpers';
 
 /**
@@ -32,7 +33,7 @@ describe('honest load with the default limits', () => {
       for (let i = next++; i < CLIENTS; i = next++) {
         const res = await fetch(`${live.baseUrl}/clients`, {
           method: 'POST',
-          headers: { Authorization: `Bearer ${live.h.admin}`, 'Content-Type': 'application/vnd.api+json', Accept: 'application/vnd.api+json' },
+          headers: { Authorization: `Bearer ${live.h.admin}`, 'Content-Type': JSONAPI, Accept: JSONAPI },
           body: JSON.stringify({ data: { type: 'client', attributes: { name: `Bulk client ${i}` } } }),
         });
         count(res.status);

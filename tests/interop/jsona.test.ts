@@ -1,7 +1,8 @@
 import Jsona from 'jsona';
 import type { TJsonApiBody, TJsonaModel } from 'jsona/lib/JsonaTypes';
 import { makeClient } from '../support/factories';
-import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, lowerCaseHeaders, ResponseRecorder, rejectionOf, startLiveServer } from '../support/interop-helpers';
+import { JSONAPI } from '../support/media-types';
+import { ClientFields, contradictingDocument, JsonApiError, LiveServer, lowerCaseHeaders, makeGraphFixture, makeListFixture, makePagedFixture, rejectionOf, ResponseRecorder, withLiveServer } from '../support/interop-helpers';
 
 /**
  * jsona 1.14 is a (de)serializer only, so it is paired here with Node's fetch, as its users do:
@@ -11,16 +12,6 @@ import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, l
  * exactly as given, so nothing needs configuring for singular kebab-case types.
  */
 
-const JSONAPI = 'application/vnd.api+json';
-
-interface JsonApiError {
-  status: string;
-  code: string;
-  title: string;
-  detail?: string;
-  source?: { pointer?: string; parameter?: string };
-  meta?: Record<string, unknown>;
-}
 
 interface Document extends TJsonApiBody {
   links?: { self: string; first?: string; last?: string; prev?: string | null; next?: string | null };
@@ -51,16 +42,8 @@ interface LegalEntity extends TJsonaModel {
   client: Client;
 }
 
-interface Client extends TJsonaModel {
-  id: string;
+interface Client extends TJsonaModel, ClientFields {
   type: 'client';
-  name: string;
-  email: string | null;
-  slug: string | null;
-  createdAt: string;
-  updatedAt: string;
-  meta: { version: number };
-  links: { self: string };
   relationshipNames: string[];
   parent: Client | null;
   children: Client[];
@@ -101,15 +84,12 @@ describe('jsona with fetch against the live service', () => {
     return { items: jsona.deserialize(document!) as T[], document: document! };
   }
 
-  beforeAll(async () => {
-    live = await startLiveServer();
-  });
-
-  afterEach(() => {
-    expect(recorder.take()).toEqual([]);
-  });
-
-  afterAll(() => live.close());
+  withLiveServer(
+    () => recorder,
+    (server) => {
+      live = server;
+    },
+  );
 
   it('When clients are listed with a filter and a sort, then jsona deserializes them with their real ids and values', async () => {
     const { root, alpha, beta } = await makeListFixture(live.h);
@@ -241,9 +221,7 @@ describe('jsona with fetch against the live service', () => {
   });
 
   it('When 23 clients are paged 5 at a time by following links.next, then every id is deserialized exactly once over 5 pages', async () => {
-    const parent = await makeClient(live.h, { name: 'Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Paged ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Pager', 'Paged');
 
     const seen: string[] = [];
     const sizes: number[] = [];
@@ -267,9 +245,7 @@ describe('jsona with fetch against the live service', () => {
   });
 
   it('When the same 23 clients are paged backwards with keyset cursors (page[before]), then links.prev leads to the start and each id is seen once', async () => {
-    const parent = await makeClient(live.h, { name: 'Cursor Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Cursor ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Cursor Pager', 'Cursor');
 
     const pages: string[][] = [];
     let prev: string | null | undefined = url('clients', { 'filter[parent]': parent, 'page[size]': '5', 'page[before]': '' });

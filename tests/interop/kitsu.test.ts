@@ -1,7 +1,7 @@
 import Kitsu from 'kitsu';
 import type { AxiosError } from 'axios';
 import { makeClient, makeOwned } from '../support/factories';
-import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, ResponseRecorder, rejectionOf, startLiveServer, validateAxiosResponses } from '../support/interop-helpers';
+import { ClientFields, contradictingDocument, JsonApiError, LiveServer, Ref, makeGraphFixture, makeListFixture, makePagedFixture, rejectionOf, ResponseRecorder, validateAxiosResponses, withLiveServer } from '../support/interop-helpers';
 
 /**
  * kitsu 11 (axios + kitsu-core) used as its users use it, against the service on a loopback
@@ -14,15 +14,6 @@ import { contradictingDocument, makeGraphFixture, makeListFixture, LiveServer, R
  * which takes the URL and the type apart.
  */
 
-interface JsonApiError {
-  status: string;
-  code: string;
-  title: string;
-  detail?: string;
-  source?: { pointer?: string; parameter?: string };
-  meta?: Record<string, unknown>;
-}
-
 /** A rejected kitsu call: the axios error with kitsu's `errors` (the document's error objects). */
 type KitsuError = AxiosError & { errors?: JsonApiError[] };
 
@@ -33,25 +24,13 @@ interface Rel<T> {
   meta?: { count?: number };
 }
 
-interface Ref {
-  id: string;
-  type: string;
-}
-
 interface LegalEntity extends Ref {
   name: string;
   country: string | null;
   client: Rel<Ref>;
 }
 
-interface Client extends Ref {
-  name: string;
-  email: string | null;
-  slug: string | null;
-  createdAt: string;
-  updatedAt: string;
-  meta: { version: number };
-  links: { self: string };
+interface Client extends ClientFields {
   parent: Rel<Client | null>;
   children: Rel<Client[]>;
   legalEntities: Rel<LegalEntity[]>;
@@ -71,28 +50,21 @@ describe('kitsu against the live service', () => {
   let live: LiveServer;
   let api: Kitsu;
   const recorder = new ResponseRecorder();
-  let unhook: () => void;
 
-  beforeAll(async () => {
-    live = await startLiveServer();
-    api = new Kitsu({
-      baseURL: live.baseUrl,
-      headers: { Authorization: `Bearer ${live.h.admin}` },
-      pluralize: false,
-      camelCaseTypes: false,
-      resourceCase: 'none',
-    });
-    unhook = validateAxiosResponses(api.axios, recorder);
-  });
-
-  afterEach(() => {
-    expect(recorder.take()).toEqual([]);
-  });
-
-  afterAll(async () => {
-    unhook();
-    await live.close();
-  });
+  withLiveServer(
+    () => recorder,
+    (server) => {
+      live = server;
+      api = new Kitsu({
+        baseURL: live.baseUrl,
+        headers: { Authorization: `Bearer ${live.h.admin}` },
+        pluralize: false,
+        camelCaseTypes: false,
+        resourceCase: 'none',
+      });
+      return validateAxiosResponses(api.axios, recorder);
+    },
+  );
 
   it('When clients are listed with a filter and a sort, then kitsu returns them as flat objects with their real ids and values', async () => {
     const { root, alpha, beta } = await makeListFixture(live.h);
@@ -216,9 +188,7 @@ describe('kitsu against the live service', () => {
   });
 
   it('When 23 clients are paged 5 at a time by following links.next, then kitsu sees every id exactly once over 5 pages', async () => {
-    const parent = await makeClient(live.h, { name: 'Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Paged ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Pager', 'Paged');
 
     const seen: string[] = [];
     const sizes: number[] = [];
@@ -242,9 +212,7 @@ describe('kitsu against the live service', () => {
   });
 
   it('When the same 23 clients are paged with keyset cursors (page[after]), then kitsu follows links.next to the end and sees each id once', async () => {
-    const parent = await makeClient(live.h, { name: 'Cursor Pager' });
-    const expected: string[] = [];
-    for (let i = 0; i < 23; i++) expected.push(await makeClient(live.h, { name: `Cursor ${String(i).padStart(2, '0')}` }, parent));
+    const { parent, expected } = await makePagedFixture(live.h, 'Cursor Pager', 'Cursor');
 
     const seen: string[] = [];
     let pages = 0;

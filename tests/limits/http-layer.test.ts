@@ -2,10 +2,10 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { Harness, JSONAPI, startHarness } from '../support/harness';
 import { expectError } from '../support/spec-helpers';
-import { exchange } from './raw-http';
+import { exchange } from '../support/http-client';
 
 /**
- * Parser-level errors and oversized headers: what Node's HTTP parser
+ * Parser-level errors and the header size limit: what Node's HTTP parser
  * refuses before express runs gets the same JSON:API error document as every other error, from
  * the server the service really runs (src/http/server-factory.ts), with Connection: close.
  */

@@ -3,7 +3,8 @@ import { ConfigError, loadConfig } from '../../src/config/config';
 import { api, flat, Harness, JSONAPI, startHarness } from '../support/harness';
 import { makeClient } from '../support/factories';
 import { expectError } from '../support/spec-helpers';
-import { exchange } from './raw-http';
+import { exchange } from '../support/http-client';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
  * Every limit on what one request may ask answers clearly: the status and code
@@ -67,8 +68,8 @@ describe('limits on a request', () => {
             { op: 'add', data: { type: 'client', attributes: { name: 'Deep Enough' }, relationships: { children: { data: [{ type: 'client', id: parent }] } } } },
           ],
         })
-        .set('Content-Type', `${JSONAPI}; ext="https://jsonapi.org/ext/atomic"`)
-        .set('Accept', `${JSONAPI}; ext="https://jsonapi.org/ext/atomic"`);
+        .set('Content-Type', ATOMIC_MEDIA_TYPE)
+        .set('Accept', ATOMIC_MEDIA_TYPE);
       expect(res.status).toBe(200);
     });
   });
@@ -108,11 +109,11 @@ describe('limits on a request', () => {
       const ops = Array.from({ length: 4 }, (_, i) => ({ op: 'add', data: { type: 'client', attributes: { name: `Op ${i}` } } }));
       const res = await api(h)
         .post('/api/v2/operations', { 'atomic:operations': ops })
-        .set('Content-Type', `${JSONAPI}; ext="https://jsonapi.org/ext/atomic"`)
-        .set('Accept', `${JSONAPI}; ext="https://jsonapi.org/ext/atomic"`);
+        .set('Content-Type', ATOMIC_MEDIA_TYPE)
+        .set('Accept', ATOMIC_MEDIA_TYPE);
       // The atomic extension's media type: expectError checks the plain JSON:API one.
       expect(res.status).toBe(413);
-      expect(res.headers['content-type']).toBe(`${JSONAPI}; ext="https://jsonapi.org/ext/atomic"`);
+      expect(res.headers['content-type']).toBe(ATOMIC_MEDIA_TYPE);
       expect(res.body.errors).toEqual([expect.objectContaining({ status: '413', code: 'payload_too_large', detail: expect.stringMatching(/At most 3 operations.*has 4/) })]);
       expect(res.body.errors[0].source).toBeUndefined();
     });

@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import request from 'supertest';
 import { api, Harness, startHarness } from '../support/harness';
-import { portOf } from './raw-http';
+import { portOf } from '../support/http-client';
 
 /**
- * helmet's security headers. API responses allow nothing to run or frame them;
+ * Helmet's security headers. API responses allow nothing to run or frame them;
  * the /docs page gets a Content-Security-Policy that lets Swagger UI work from its own assets.
  * The last test loads /docs in Chromium (when installed) and fails on any CSP violation, which
  * the browser reports without throwing, so tests/browser's page-error check would miss it.

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { api, Harness, JSONAPI, ON_POSTGRES, startHarness } from '../support/harness';
 import { expectError } from '../support/spec-helpers';
-import { exchange } from './raw-http';
+import { exchange } from '../support/http-client';
 
 /**
  * A request not done within REQUEST_TIMEOUT_MS is answered, without crashing

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { freshDatabase } from '../support/harness';
-import { apiRequest, buildService, eventually, HttpResponse, killAll, ServerProcess, sleep, splitLines, startServer, within } from '../support/server-process';
-import { Cluster, concurrencyAdminToken, createClient, race, send, serverErrors, serverFor, tally, uniqueTag } from '../support/concurrency-helpers';
+import { buildService, killAll, ServerProcess, sigtermDuringCreate, startServer, within } from '../support/server-process';
+import { apiRequest } from '../support/http-client';
+import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, sameEmailRound, race, serverErrors, serverFor, uniqueTag } from '../support/concurrency-helpers';
+import { makeClient } from '../support/factories';
 import { describeOnPostgres, PgInspector } from '../support/postgres-helpers';
 
 /**
@@ -16,10 +17,6 @@ import { describeOnPostgres, PgInspector } from '../support/postgres-helpers';
 const describePg = describeOnPostgres('tests/postgres/multi-instance.test.ts');
 
 /** The error objects of a response, reduced to what the contract fixes. */
-function errorsOf(res: HttpResponse): { status: string; code: string; source?: unknown }[] {
-  return (res.json?.errors ?? []).map((e: { status: string; code: string; source?: unknown }) => ({ status: e.status, code: e.code, ...(e.source ? { source: e.source } : {}) }));
-}
-
 describePg('Two service instances on one PostgreSQL database', () => {
   let OUT: string | undefined;
   let database: { url: string; drop(): Promise<void> } | undefined;
@@ -50,7 +47,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
 
   it('When a client token is created through instance A, then it works on B; when A revokes it, then B refuses it with 401 on its very next request', async () => {
     const [a, b] = cluster.servers;
-    const clientId = await createClient(cluster, 0, { name: `Token owner ${uniqueTag()}` });
+    const clientId = await makeClient(on(cluster, 0), { name: `Token owner ${uniqueTag()}` });
     const created = await apiRequest(a, cluster.token, 'POST', '/api/v2/api-tokens', {
       data: { type: 'api-token', attributes: { name: 'made on A', role: 'client' }, relationships: { client: { data: { type: 'client', id: clientId } } } },
     });
@@ -88,8 +85,8 @@ describePg('Two service instances on one PostgreSQL database', () => {
 
   it('When two root clients are made each other\'s parent in parallel through both instances, 50 times, then exactly one of each pair succeeds, the other gets 409 conflict, no request answers 5xx, and the database never holds a cycle', async () => {
     const tag = uniqueTag();
-    const a = await createClient(cluster, 0, { name: `Cross A ${tag}` });
-    const b = await createClient(cluster, 1, { name: `Cross B ${tag}` });
+    const a = await makeClient(on(cluster, 0), { name: `Cross A ${tag}` });
+    const b = await makeClient(on(cluster, 1), { name: `Cross B ${tag}` });
     const outcomes = { aUnderB: 0, bUnderA: 0 };
 
     for (let round = 0; round < 50; round++) {
@@ -118,8 +115,8 @@ describePg('Two service instances on one PostgreSQL database', () => {
       expect({ context, parents: [await pg!.parentOf(a), await pg!.parentOf(b)] }).toEqual({ context, parents: [aOk ? b : null, bOk ? a : null] });
 
       const resets = await Promise.all([
-        send(cluster, round, 'PATCH', `/api/v2/clients/${a}/relationships/parent`, { data: null }),
-        send(cluster, round + 1, 'PATCH', `/api/v2/clients/${b}/relationships/parent`, { data: null }),
+        clusterRequest(cluster, round, 'PATCH', `/api/v2/clients/${a}/relationships/parent`, { data: null }),
+        clusterRequest(cluster, round + 1, 'PATCH', `/api/v2/clients/${b}/relationships/parent`, { data: null }),
       ]);
       expect({ context, resets: resets.map((r) => r.status) }).toEqual({ context, resets: [204, 204] });
     }
@@ -127,7 +124,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
 
     // Both instances agree that both are roots again.
     for (const i of [0, 1]) {
-      const res = await send(cluster, i, 'GET', `/api/v2/clients?filter[parent]=null&filter[name][endsWith]=${tag}`);
+      const res = await clusterRequest(cluster, i, 'GET', `/api/v2/clients?filter[parent]=null&filter[name][endsWith]=${tag}`);
       expect(res.status).toBe(200);
       // Id order; made by two processes in the same second, they need not sort in creation order.
       expect(res.json.data.map((c: { id: string }) => c.id)).toEqual([a, b].sort());
@@ -138,23 +135,11 @@ describePg('Two service instances on one PostgreSQL database', () => {
     for (let round = 0; round < 3; round++) {
       const email = `pg-race-${uniqueTag()}@example.com`;
       const emails = Array.from({ length: 30 }, (_, i) => (i % 4 >= 2 ? email.toUpperCase() : email));
-      const names = emails.map((_, i) => `Same email ${round}-${i}`);
-      const responses = await race(
-        cluster.token,
-        names.map((name, i) => ({ server: serverFor(cluster, i), method: 'POST', url: '/api/v2/clients', body: { data: { type: 'client', attributes: { name, email: emails[i] } } } })),
-      );
-
-      expect(serverErrors(responses, names)).toEqual([]);
-      expect(tally(responses)).toEqual({ '201': 1, '409': 29 });
-      const winner = responses.findIndex((r) => r.status === 201);
-      const id = responses[winner].json.data.id as string;
-      expect(responses[winner].json.data.attributes).toMatchObject({ name: names[winner], email: emails[winner] });
-      const refused = responses.filter((r) => r.status === 409).map(errorsOf);
-      expect(refused).toEqual(Array.from({ length: 29 }, () => [{ status: '409', code: 'conflict', source: { pointer: '/data/attributes/email' } }]));
+      const { id } = await sameEmailRound(cluster, emails, round);
 
       expect(await pg!.clientIdsWithEmail(email)).toEqual([id]);
       for (const i of [0, 1]) {
-        const list = await send(cluster, i, 'GET', `/api/v2/clients?filter[email]=${encodeURIComponent(email.toUpperCase())}`);
+        const list = await clusterRequest(cluster, i, 'GET', `/api/v2/clients?filter[email]=${encodeURIComponent(email.toUpperCase())}`);
         expect(list.status).toBe(200);
         expect(list.json.data.map((c: { id: string }) => c.id)).toEqual([id]);
       }
@@ -162,35 +147,13 @@ describePg('Two service instances on one PostgreSQL database', () => {
   });
 
   it('When 20 PATCHes of one client carry the same current If-Match in parallel across both instances, then exactly one answers 200, the other 19 answer 412 precondition_failed, and the version goes up by exactly one', async () => {
-    const id = await createClient(cluster, 0, { name: `If-Match target ${uniqueTag()}` });
+    const id = await makeClient(on(cluster, 0), { name: `If-Match target ${uniqueTag()}` });
     for (let round = 0; round < 3; round++) {
-      const before = await send(cluster, round + 1, 'GET', `/api/v2/clients/${id}`);
-      expect(before.status).toBe(200);
-      const version = before.json.data.meta.version as number;
-      expect(before.headers.etag).toBe(`"client:${id}:${version}"`);
-
-      const names = Array.from({ length: 20 }, (_, i) => `Racer ${round}-${i}`);
-      const responses = await race(
-        cluster.token,
-        names.map((name, i) => ({
-          server: serverFor(cluster, i),
-          method: 'PATCH',
-          url: `/api/v2/clients/${id}`,
-          body: { data: { type: 'client', id, attributes: { name } } },
-          headers: { 'If-Match': before.headers.etag as string },
-        })),
-      );
-
-      expect(serverErrors(responses, names)).toEqual([]);
-      expect(tally(responses)).toEqual({ '200': 1, '412': 19 });
-      const winner = responses.findIndex((r) => r.status === 200);
-      expect(responses[winner].json.data.attributes.name).toBe(names[winner]);
-      expect(responses[winner].json.data.meta.version).toBe(version + 1);
-      for (const r of responses.filter((x) => x.status === 412)) expect(errorsOf(r)).toEqual([{ status: '412', code: 'precondition_failed' }]);
+      const { version, names, winner } = await ifMatchRound(cluster, id, round);
 
       expect(await pg!.clientRow(id)).toEqual({ name: names[winner], version: version + 1 });
       for (const i of [0, 1]) {
-        const after = await send(cluster, i, 'GET', `/api/v2/clients/${id}`);
+        const after = await clusterRequest(cluster, i, 'GET', `/api/v2/clients/${id}`);
         expect(after.status).toBe(200);
         expect(after.headers.etag).toBe(`"client:${id}:${version + 1}"`);
       }
@@ -200,41 +163,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
   it('When a third instance gets SIGTERM while a create is in flight (body half sent), then that request completes with 201, new connections are refused, the process exits 0, and the row is in the database', async () => {
     const server: ServerProcess = await startServer(OUT!, env);
     const name = `Created while draining ${uniqueTag()}`;
-    const body = Buffer.from(JSON.stringify({ data: { type: 'client', attributes: { name } } }));
-    const half = Math.floor(body.length / 2);
-
-    const socket = net.connect({ host: '127.0.0.1', port: server.port });
-    let raw = '';
-    socket.setEncoding('utf8').on('data', (d: string) => (raw += d));
-    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.write(
-      'POST /api/v2/clients HTTP/1.1\r\n' +
-        `Host: 127.0.0.1:${server.port}\r\n` +
-        `Authorization: Bearer ${cluster.token}\r\n` +
-        'Content-Type: application/vnd.api+json\r\nAccept: application/vnd.api+json\r\n' +
-        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
-    );
-    socket.write(body.subarray(0, half));
-    await sleep(300);
-
-    server.child.kill('SIGTERM');
-    await eventually('the draining log line', () => splitLines(server.stdout()).json.find((l) => /drain/i.test(String(l.msg))), 5_000);
-    const refused = await new Promise<boolean>((resolve) => {
-      const probe = net.connect({ host: '127.0.0.1', port: server.port });
-      probe.once('connect', () => {
-        probe.destroy();
-        resolve(false);
-      });
-      probe.once('error', () => resolve(true));
-    });
-    expect(refused).toBe(true);
-    expect(server.child.exitCode).toBeNull();
-
-    // write, not end: a client that half-closes its side before the answer would have the
-    // request aborted by node's http server (httpAllowHalfOpen is off); Connection: close ends it.
-    socket.write(body.subarray(half));
-    await within(ended, 10_000, () => undefined);
+    const raw = await sigtermDuringCreate(server, cluster.token, name);
     expect(raw).toMatch(/^HTTP\/1\.1 201 /);
     const exit = await within(server.exited, 10_000, () => ({ code: -999, signal: null }));
     const stderr = server.stderr();
@@ -243,7 +172,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
     const ids = await pg!.clientIdsNamed(name);
     expect(ids).toHaveLength(1);
     // The other instances never noticed: they read the new row.
-    const seen = await send(cluster, 1, 'GET', `/api/v2/clients/${ids[0]}`);
+    const seen = await clusterRequest(cluster, 1, 'GET', `/api/v2/clients/${ids[0]}`);
     expect(seen.status).toBe(200);
     expect(seen.json.data.attributes.name).toBe(name);
   }, 30_000);

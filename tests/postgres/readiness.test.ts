@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
-import { apiRequest, buildService, httpRequest, HttpResponse, killAll, ServerProcess, sleep, startServer } from '../support/server-process';
+import { buildService, killAll, ServerProcess, sleep, startServer } from '../support/server-process';
+import { apiRequest, httpRequest, HttpResponse } from '../support/http-client';
 import { concurrencyAdminToken, uniqueTag } from '../support/concurrency-helpers';
 import { describeOnPostgres, ThrowawayPostgres } from '../support/postgres-helpers';
 
 /**
- * Readiness (SPEC §7): `/readyz` answers 503 while PostgreSQL is unreachable and 200
+ * Operations (SPEC §7): `/readyz` answers 503 while PostgreSQL is unreachable and 200
  * again once it is back, without restarting the service; `/healthz` and the process stay up
  * meanwhile. The PostgreSQL server here is the test's own (.ci/postgres.sh start, then pg_ctl
  * stop/start on the same data folder and port), never the shared test server, since it is taken

@@ -1,32 +1,33 @@
 import { api, Harness, startHarness } from '../support/harness';
 import { makeClient } from '../support/factories';
-import { expectError, listen, rawRequest, RawResponse } from '../support/spec-helpers';
+import type { Server } from 'node:http';
+import { expectError } from '../support/spec-helpers';
+import { httpRequest, HttpResponse } from '../support/http-client';
+import { JSONAPI } from '../support/media-types';
 
 /** SPEC §2 "Media types" and §3 (flat bodies are application/json), with the 401 precedence. */
 describe('content negotiation', () => {
   let h: Harness;
-  let server: { port: number; close(): Promise<void> };
+  let server: Server;
   let clientId: string;
 
   beforeAll(async () => {
     h = await startHarness();
-    server = await listen(h);
+    server = await h.listen();
     clientId = await makeClient(h, { name: 'Negotiated' });
   });
   afterAll(async () => {
-    await server.close();
     await h.close();
   });
 
-  const JSONAPI = 'application/vnd.api+json';
   const ALIAS = 'application/vnd.json+api';
 
-  function get(path: string, headers: Record<string, string> = {}, token: string | null = h.admin): Promise<RawResponse> {
-    return rawRequest(server.port, 'GET', path, { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers });
+  function get(path: string, headers: Record<string, string> = {}, token: string | null = h.admin): Promise<HttpResponse> {
+    return httpRequest(server, 'GET', path, { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers });
   }
 
-  function send(method: string, path: string, headers: Record<string, string>, body: string | Buffer, token: string | null = h.admin): Promise<RawResponse> {
-    return rawRequest(server.port, method, path, { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers }, body);
+  function send(method: string, path: string, headers: Record<string, string>, body: string | Buffer, token: string | null = h.admin): Promise<HttpResponse> {
+    return httpRequest(server, method, path, { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers }, body);
   }
 
   const newClient = (name: string) => JSON.stringify({ data: { type: 'client', attributes: { name } } });
@@ -36,7 +37,7 @@ describe('content negotiation', () => {
       const res = await get(`/api/v2/clients/${clientId}`, { Accept: ALIAS });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe(ALIAS);
-      expect((res.body as { data: { id: string } }).data.id).toBe(clientId);
+      expect((res.json as { data: { id: string } }).data.id).toBe(clientId);
     });
 
     it('When Accept names the alias, then an error document is answered with the alias as well', async () => {
@@ -131,7 +132,7 @@ describe('content negotiation', () => {
 
     it('When Accept is not acceptable on a DELETE, then 406 and nothing is deleted', async () => {
       const id = await makeClient(h, { name: 'Survives 406' });
-      const res = await rawRequest(server.port, 'DELETE', `/api/v2/clients/${id}`, { Authorization: `Bearer ${h.admin}`, Accept: 'text/html' });
+      const res = await httpRequest(server, 'DELETE', `/api/v2/clients/${id}`, { Authorization: `Bearer ${h.admin}`, Accept: 'text/html' });
       expectError(res, 406, 'not_acceptable', { header: 'Accept' });
       expect((await api(h).get(`/api/v2/clients/${id}`)).status).toBe(200);
     });
@@ -152,7 +153,7 @@ describe('content negotiation', () => {
     it('When a POST body has no Content-Type at all, then it is read as JSON:API (201)', async () => {
       const res = await send('POST', '/api/v2/clients', {}, newClient('No content type'));
       expect(res.status).toBe(201);
-      expect((res.body as { data: { attributes: { name: string } } }).data.attributes.name).toBe('No content type');
+      expect((res.json as { data: { attributes: { name: string } } }).data.attributes.name).toBe('No content type');
     });
 
     it('When a PATCH body has no Content-Type at all (as in the aleta example), then it is applied (200)', async () => {

@@ -1,6 +1,7 @@
 import { api, clientToken, Harness, startHarness } from '../support/harness';
-import { makeClient, makeOwned } from '../support/factories';
-import { expectError, unusedId } from '../support/spec-helpers';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
+import { ATOMIC_EXT } from '../support/media-types';
+import { expectError } from '../support/spec-helpers';
 import { atomic, dumpDatabase, expectSameDump, firstError, relWrite } from '../support/write-helpers';
 
 /**
@@ -60,7 +61,7 @@ describe('document structure', () => {
         ['has meta that is an array', { data: newClient(), meta: [] }, '/meta'],
         ['has jsonapi that is a string', { data: newClient(), jsonapi: '1.1' }, '/jsonapi'],
         ['has a jsonapi.version that is a number', { data: newClient(), jsonapi: { version: 1.1 } }, '/jsonapi/version'],
-        ['has a jsonapi.ext that is not an array', { data: newClient(), jsonapi: { ext: 'https://jsonapi.org/ext/atomic' } }, '/jsonapi/ext'],
+        ['has a jsonapi.ext that is not an array', { data: newClient(), jsonapi: { ext: ATOMIC_EXT } }, '/jsonapi/ext'],
         ['has a jsonapi.profile holding something other than a URI', { data: newClient(), jsonapi: { profile: ['not a uri'] } }, '/jsonapi/profile'],
         ['has a jsonapi.meta that is a number', { data: newClient(), jsonapi: { meta: 1 } }, '/jsonapi/meta'],
         ['has links that is an array', { data: newClient(), links: [] }, '/links'],

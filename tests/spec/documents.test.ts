@@ -1,6 +1,7 @@
 import { api, flat, Harness, JSONAPI, startHarness } from '../support/harness';
 import { makeClient, makeOwned } from '../support/factories';
-import { expectError, listen, rawRequest } from '../support/spec-helpers';
+import { expectError } from '../support/spec-helpers';
+import { httpRequest } from '../support/http-client';
 
 /** SPEC §2 "Documents", "Writes" (success shapes) and the page-number, include, fields and sort rules. */
 describe('documents', () => {
@@ -133,21 +134,16 @@ describe('documents', () => {
     });
 
     it('When the request target holds characters a URI may not (brackets, ", |, ^, {, }, `, <, >, \\), then the top-level self and the pagination links percent-encode them and keep the %XX escapes as sent', async () => {
-      const server = await listen(h);
-      try {
-        const query = 'filter[name][contains]=a"b|c^d{e}`<>\\%20f&sort=-name&page[size]=1';
-        const res = await rawRequest(server.port, 'GET', `/api/v2/clients?${query}`, { Host: HOST, Authorization: `Bearer ${h.admin}`, Accept: JSONAPI });
-        expect(res.status).toBe(200);
-        const links = (res.body as { links: Record<string, string | null> }).links;
-        const encoded = 'filter%5Bname%5D%5Bcontains%5D=a%22b%7Cc%5Ed%7Be%7D%60%3C%3E%5C%20f&sort=-name&page%5Bsize%5D=1';
-        expect(links.self).toBe(`${BASE}/clients?${encoded}`);
-        expect(links.first).toBe(`${BASE}/clients?${encoded}&page%5Bnumber%5D=1`);
-        expect(links.last).toBe(`${BASE}/clients?${encoded}&page%5Bnumber%5D=1`);
-        // The links lead back to the same query.
-        expect(new URL(links.first!).searchParams.get('filter[name][contains]')).toBe('a"b|c^d{e}`<>\\ f');
-      } finally {
-        await server.close();
-      }
+      const query = 'filter[name][contains]=a"b|c^d{e}`<>\\%20f&sort=-name&page[size]=1';
+      const res = await httpRequest(await h.listen(), 'GET', `/api/v2/clients?${query}`, { Host: HOST, Authorization: `Bearer ${h.admin}`, Accept: JSONAPI });
+      expect(res.status).toBe(200);
+      const links = (res.json as { links: Record<string, string | null> }).links;
+      const encoded = 'filter%5Bname%5D%5Bcontains%5D=a%22b%7Cc%5Ed%7Be%7D%60%3C%3E%5C%20f&sort=-name&page%5Bsize%5D=1';
+      expect(links.self).toBe(`${BASE}/clients?${encoded}`);
+      expect(links.first).toBe(`${BASE}/clients?${encoded}&page%5Bnumber%5D=1`);
+      expect(links.last).toBe(`${BASE}/clients?${encoded}&page%5Bnumber%5D=1`);
+      // The links lead back to the same query.
+      expect(new URL(links.first!).searchParams.get('filter[name][contains]')).toBe('a"b|c^d{e}`<>\\ f');
     });
 
     it('When the query is sent percent-encoded already, then links.self keeps it exactly as sent', async () => {

@@ -1,7 +1,9 @@
+import type { Server } from 'node:http';
 import request from 'supertest';
-import { api, clientToken, flat, Harness, startHarness } from '../support/harness';
-import { makeClient, makeOwned } from '../support/factories';
-import { allowed, expectError, expectNoLeak, listen, rawRequest, titlesByCode, unusedId } from '../support/spec-helpers';
+import { api, clientToken, flat, Harness, JSONAPI, startHarness } from '../support/harness';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
+import { allowed, expectError, expectNoInternalsLeaked, titlesByCode } from '../support/spec-helpers';
+import { httpRequest } from '../support/http-client';
 
 /**
  * SPEC §2 "Errors" and the 4xx cases of §2–§4 that are not about values (writes.test.ts) or the
@@ -10,18 +12,16 @@ import { allowed, expectError, expectNoLeak, listen, rawRequest, titlesByCode, u
  */
 describe('errors', () => {
   let h: Harness;
-  let server: { port: number; close(): Promise<void> };
+  let server: Server;
 
   beforeAll(async () => {
     h = await startHarness();
-    server = await listen(h);
+    server = await h.listen();
   });
   afterAll(async () => {
-    await server.close();
     await h.close();
   });
 
-  const JSONAPI = 'application/vnd.api+json';
   const MIB = 1024 * 1024;
 
   describe('401 unauthorized', () => {
@@ -99,7 +99,7 @@ describe('errors', () => {
     });
 
     it('When there is no token and the body is malformed and oversized, then 401 comes first', async () => {
-      const res = await rawRequest(server.port, 'POST', '/api/v2/clients', { 'Content-Type': JSONAPI }, `{${' '.repeat(MIB + 10)}`);
+      const res = await httpRequest(server, 'POST', '/api/v2/clients', { 'Content-Type': JSONAPI }, `{${' '.repeat(MIB + 10)}`);
       expectError(res, 401, 'unauthorized');
     });
   });
@@ -144,7 +144,7 @@ describe('errors', () => {
 
     it.each(cases)('When POST /clients sends %s, then 400 invalid_document with the right source', async (_label, body, source) => {
       const before = (await api(h).get('/api/v2/clients?page[size]=1')).body.meta.page.total;
-      const res = await rawRequest(server.port, 'POST', '/api/v2/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, body);
+      const res = await httpRequest(server, 'POST', '/api/v2/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, body);
       expectError(res, 400, 'invalid_document', source);
       expect((await api(h).get('/api/v2/clients?page[size]=1')).body.meta.page.total).toBe(before);
     });
@@ -168,18 +168,18 @@ describe('errors', () => {
 
     it('When PATCH sends malformed JSON, then 400 and the resource is unchanged', async () => {
       const id = await makeClient(h, { name: 'Kept' });
-      const res = await rawRequest(server.port, 'PATCH', `/api/v2/clients/${id}`, { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, '{"data": ');
+      const res = await httpRequest(server, 'PATCH', `/api/v2/clients/${id}`, { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, '{"data": ');
       expectError(res, 400, 'invalid_document');
       expect((await api(h).get(`/api/v2/clients/${id}`)).body.data.attributes.name).toBe('Kept');
     });
 
     it('When a flat POST sends malformed JSON, then 400 invalid_document in the flat shape', async () => {
-      const res = await rawRequest(server.port, 'POST', '/api/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'application/json' }, '{"name": ');
+      const res = await httpRequest(server, 'POST', '/api/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'application/json' }, '{"name": ');
       expectError(res, 400, 'invalid_document', null, 'flat');
     });
 
     it('When a flat POST sends a JSON array, then 400 invalid_document at the root', async () => {
-      const res = await rawRequest(server.port, 'POST', '/api/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'application/json' }, '[{"name": "x"}]');
+      const res = await httpRequest(server, 'POST', '/api/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'application/json' }, '[{"name": "x"}]');
       expectError(res, 400, 'invalid_document', { pointer: '' }, 'flat');
     });
   });
@@ -192,7 +192,7 @@ describe('errors', () => {
 
     it('When a JSON:API body is one byte over 1 MiB, then 413 payload_too_large and nothing is created', async () => {
       const body = padded({ data: { type: 'client', attributes: { name: 'Too large v2' } } }, MIB + 1);
-      const res = await rawRequest(server.port, 'POST', '/api/v2/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, body);
+      const res = await httpRequest(server, 'POST', '/api/v2/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, body);
       expectError(res, 413, 'payload_too_large');
       expect((await api(h).get('/api/v2/clients?filter[name]=Too%20large%20v2')).body.data).toEqual([]);
     });
@@ -200,34 +200,34 @@ describe('errors', () => {
     it('When a JSON:API body is exactly 1 MiB, then it is accepted (201)', async () => {
       const body = padded({ data: { type: 'client', attributes: { name: 'Exactly one MiB' } } }, MIB);
       expect(Buffer.byteLength(body)).toBe(MIB);
-      const res = await rawRequest(server.port, 'POST', '/api/v2/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, body);
+      const res = await httpRequest(server, 'POST', '/api/v2/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, body);
       expect(res.status).toBe(201);
     });
 
     it('When a flat body is one byte over 1 MiB, then 413 in the flat shape', async () => {
       const body = padded({ name: 'Too large flat', email: 'too-large@example.com' }, MIB + 1);
-      const res = await rawRequest(server.port, 'POST', '/api/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'application/json' }, body);
+      const res = await httpRequest(server, 'POST', '/api/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'application/json' }, body);
       expectError(res, 413, 'payload_too_large', null, 'flat');
     });
 
     it('When a flat PATCH body is over 1 MiB, then 413 and the client is unchanged', async () => {
       const id = await makeClient(h, { name: 'Flat kept', email: 'flat-kept@example.com' });
       const body = padded({ name: 'Flat changed' }, 2 * MIB);
-      const res = await rawRequest(server.port, 'PATCH', `/api/clients/client_${id}`, { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'application/json' }, body);
+      const res = await httpRequest(server, 'PATCH', `/api/clients/client_${id}`, { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'application/json' }, body);
       expectError(res, 413, 'payload_too_large', null, 'flat');
       expect((await api(h).get(`/api/v2/clients/${id}`)).body.data.attributes.name).toBe('Flat kept');
     });
 
     it('When an oversized body is also malformed JSON, then 413 comes before 400', async () => {
-      const res = await rawRequest(server.port, 'POST', '/api/v2/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, `{${'x'.repeat(MIB + 10)}`);
+      const res = await httpRequest(server, 'POST', '/api/v2/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, `{${'x'.repeat(MIB + 10)}`);
       expectError(res, 413, 'payload_too_large');
     });
 
     it('When an oversized body also has the wrong media type, then 415 comes before 413 (both surfaces)', async () => {
       const big = `{"name": "${'x'.repeat(MIB + 10)}"}`;
-      const v2 = await rawRequest(server.port, 'POST', '/api/v2/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'text/plain' }, big);
+      const v2 = await httpRequest(server, 'POST', '/api/v2/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'text/plain' }, big);
       expectError(v2, 415, 'unsupported_media_type', { header: 'Content-Type' });
-      const flatRes = await rawRequest(server.port, 'POST', '/api/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'text/plain' }, big);
+      const flatRes = await httpRequest(server, 'POST', '/api/clients', { Authorization: `Bearer ${h.admin}`, 'Content-Type': 'text/plain' }, big);
       expectError(flatRes, 415, 'unsupported_media_type', { header: 'Content-Type' }, 'flat');
     });
   });
@@ -309,7 +309,7 @@ describe('errors', () => {
       const res = await api(h).get(path);
       expect(res.status).toBe(404);
       expect(res.body.errors.map((e: { code: string }) => e.code)).toEqual(['not_found']);
-      expectNoLeak(res.text);
+      expectNoInternalsLeaked(res.text);
       if (path.startsWith('/api/v2')) expectError(res, 404, 'not_found');
     });
 
@@ -473,7 +473,7 @@ describe('errors', () => {
     });
 
     it('When the body is malformed and the id is unknown, then 400 comes before 404', async () => {
-      const res = await rawRequest(server.port, 'PATCH', `/api/v2/clients/${unusedId(8)}`, { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, '{');
+      const res = await httpRequest(server, 'PATCH', `/api/v2/clients/${unusedId(8)}`, { Authorization: `Bearer ${h.admin}`, 'Content-Type': JSONAPI }, '{');
       expectError(res, 400, 'invalid_document');
     });
 
@@ -573,7 +573,7 @@ describe('errors', () => {
       ];
       for (const res of responses) {
         expect(res.status).toBeLessThan(500);
-        expectNoLeak(res.text);
+        expectNoInternalsLeaked(res.text);
       }
     });
   });

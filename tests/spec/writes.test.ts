@@ -1,6 +1,6 @@
 import { api, clientToken, flat, Harness, startHarness } from '../support/harness';
-import { makeClient, makeOwned } from '../support/factories';
-import { expectError, expectErrors, sortErrors, unusedId } from '../support/spec-helpers';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
+import { expectError, expectErrors, sortErrors } from '../support/spec-helpers';
 
 /** SPEC §1 values, §2 "Writes" (409, 422, related_not_found), §3 flat writes, §4 api-tokens. */
 describe('writes', () => {

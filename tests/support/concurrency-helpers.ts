@@ -1,7 +1,11 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import * as http from 'node:http';
-import { apiRequest, collectResponse, HttpResponse, ServerProcess } from './server-process';
+import { apiRequest, HttpResponse, openRequest, viaHttp } from './http-client';
+import { Target } from './factories';
+import { rowsInCycles } from '../../src/data/invariants';
+import { registry } from '../../src/resources/registry';
+import { JSONAPI } from './media-types';
+import { ServerProcess } from './server-process';
 
 /**
  * Helpers for tests/concurrency: two service processes on one SQLite file, requests spread
@@ -29,15 +33,74 @@ export function serverFor(cluster: Cluster, i: number): ServerProcess {
 }
 
 /** A JSON:API request with the admin token to server `i % n`. */
-export function send(cluster: Cluster, i: number, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
+export function clusterRequest(cluster: Cluster, i: number, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
   return apiRequest(serverFor(cluster, i), cluster.token, method, url, body, headers);
 }
 
-/** Creates a client through server `i % n` and returns its id; fails loudly on anything but 201. */
-export async function createClient(cluster: Cluster, i: number, attributes: Record<string, unknown>, relationships?: Record<string, unknown>): Promise<string> {
-  const res = await send(cluster, i, 'POST', '/api/v2/clients', { data: { type: 'client', attributes, ...(relationships ? { relationships } : {}) } });
-  if (res.status !== 201) throw new Error(`creating a client answered ${res.status}: ${res.text}`);
-  return res.json.data.id as string;
+/** The factory target (factories.ts makeClient) of server `i % n`, with the admin token. */
+export function on(cluster: Cluster, i: number): Target {
+  return viaHttp(serverFor(cluster, i), cluster.token);
+}
+
+/** The errors of an answer as { status, code, source? } (source only when there is one). */
+export function errorsOf(res: HttpResponse): { status: string; code: string; source?: unknown }[] {
+  return (res.json?.errors ?? []).map((e: { status: string; code: string; source?: unknown }) => ({ status: e.status, code: e.code, ...(e.source ? { source: e.source } : {}) }));
+}
+
+/**
+ * One round of the If-Match race on client `id`: its current ETag read through server
+ * `round + 1`, then 20 PATCHes of its name carrying that ETag, spread over the servers and
+ * released together. Asserts that exactly one answers 200 (with its own name and the version
+ * one up) and the other 19 answer 412 precondition_failed; returns what the round read and wrote.
+ */
+export async function ifMatchRound(cluster: Cluster, id: string, round: number): Promise<{ version: number; names: string[]; responses: HttpResponse[]; winner: number }> {
+  const before = await clusterRequest(cluster, round + 1, 'GET', `/api/v2/clients/${id}`);
+  expect(before.status).toBe(200);
+  const version = before.json.data.meta.version as number;
+  expect(before.headers.etag).toBe(`"client:${id}:${version}"`);
+
+  const names = Array.from({ length: 20 }, (_, i) => `Racer ${round}-${i}`);
+  const responses = await race(
+    cluster.token,
+    names.map((name, i) => ({
+      server: serverFor(cluster, i),
+      method: 'PATCH',
+      url: `/api/v2/clients/${id}`,
+      body: { data: { type: 'client', id, attributes: { name } } },
+      headers: { 'If-Match': before.headers.etag as string },
+    })),
+  );
+
+  expect(serverErrors(responses, names)).toEqual([]);
+  expect(tally(responses)).toEqual({ '200': 1, '412': 19 });
+  const winner = responses.findIndex((r) => r.status === 200);
+  expect(responses[winner].json.data.attributes.name).toBe(names[winner]);
+  expect(responses[winner].json.data.meta.version).toBe(version + 1);
+  for (const r of responses.filter((x) => x.status === 412)) expect(errorsOf(r)).toEqual([{ status: '412', code: 'precondition_failed' }]);
+  return { version, names, responses, winner };
+}
+
+/**
+ * One round of the email race: `emails.length` creates of clients named `Same email ROUND-i`,
+ * each with its email, spread over the servers and released together. Asserts that exactly one
+ * answers 201 (with its own name and email) and every other 409 conflict at
+ * /data/attributes/email; returns the winner's index and id with the responses.
+ */
+export async function sameEmailRound(cluster: Cluster, emails: readonly string[], round: number): Promise<{ names: string[]; responses: HttpResponse[]; winner: number; id: string }> {
+  const names = emails.map((_, i) => `Same email ${round}-${i}`);
+  const responses = await race(
+    cluster.token,
+    names.map((name, i) => ({ server: serverFor(cluster, i), method: 'POST', url: '/api/v2/clients', body: { data: { type: 'client', attributes: { name, email: emails[i] } } } })),
+  );
+  const losers = emails.length - 1;
+  expect(serverErrors(responses, names)).toEqual([]);
+  expect(tally(responses)).toEqual({ '201': 1, '409': losers });
+  const winner = responses.findIndex((r) => r.status === 201);
+  const id = responses[winner].json.data.id as string;
+  expect(responses[winner].json.data.attributes).toMatchObject({ name: names[winner], email: emails[winner] });
+  const refused = responses.filter((r) => r.status === 409).map(errorsOf);
+  expect(refused).toEqual(Array.from({ length: losers }, () => [{ status: '409', code: 'conflict', source: { pointer: '/data/attributes/email' } }]));
+  return { names, responses, winner, id };
 }
 
 /** Counts of each status, e.g. { "200": 1, "412": 19 }, for readable failure messages. */
@@ -65,23 +128,9 @@ export class SharedFile {
     this.db.pragma('busy_timeout = 5000');
   }
 
-  /**
-   * Clients that are their own ancestor (a cycle in the hierarchy), found with a recursive
-   * walk up the parent column from every client. Depth is bounded so a cycle ends the walk.
-   */
-  clientsInCycles(): string[] {
-    const rows = this.db
-      .prepare(
-        `WITH RECURSIVE up(start, id, depth) AS (
-           SELECT id, parent_id, 1 FROM clients WHERE parent_id IS NOT NULL
-           UNION ALL
-           SELECT up.start, c.parent_id, up.depth + 1 FROM up JOIN clients c ON c.id = up.id
-           WHERE c.parent_id IS NOT NULL AND up.depth < 64
-         )
-         SELECT DISTINCT start FROM up WHERE id = start ORDER BY start`,
-      )
-      .all() as { start: string }[];
-    return rows.map((r) => r.start);
+  /** Clients that are their own ancestor (a cycle in the hierarchy): src/data/invariants.ts on the file. */
+  clientsInCycles(): Promise<string[]> {
+    return rowsInCycles(async (sql) => this.db.prepare(sql).all() as Record<string, unknown>[], registry.get('client'));
   }
 
   parentOf(id: string): string | null {
@@ -132,42 +181,23 @@ export interface RaceRequest {
  * start as close together as two processes allow.
  */
 export async function race(token: string, requests: readonly RaceRequest[], holdMs = 40): Promise<HttpResponse[]> {
-  const releases: (() => void)[] = [];
-  const ready: Promise<void>[] = [];
-  const responses = requests.map((r) => {
+  const opened = requests.map((r) => {
     const payload = Buffer.from(JSON.stringify(r.body));
-    return new Promise<HttpResponse>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port: r.server.port,
-          method: r.method,
-          path: r.url,
-          agent: false,
-          headers: {
-            Connection: 'close',
-            Authorization: `Bearer ${token}`,
-            Accept: 'application/vnd.api+json',
-            'Content-Type': 'application/vnd.api+json',
-            'Content-Length': String(payload.length),
-            ...(r.headers ?? {}),
-          },
-        },
-        (res) => collectResponse(r.method, r.url, res, resolve, reject),
-      );
-      req.on('error', reject);
-      req.setTimeout(20_000, () => req.destroy(new Error(`${r.method} ${r.url} timed out`)));
-      ready.push(new Promise<void>((written, failed) => {
-        req.once('error', failed);
-        req.write(payload.subarray(0, payload.length - 1), (e) => (e ? failed(e) : written()));
-      }));
-      releases.push(() => req.end(payload.subarray(payload.length - 1)));
-    });
+    const headers = { Authorization: `Bearer ${token}`, Accept: JSONAPI, 'Content-Type': JSONAPI, ...(r.headers ?? {}) };
+    return { payload, ...openRequest(r.server, r.method, r.url, headers, payload) };
   });
-  await Promise.all(ready);
+  await Promise.all(
+    opened.map(
+      ({ req, payload }) =>
+        new Promise<void>((written, failed) => {
+          req.once('error', failed);
+          req.write(payload.subarray(0, payload.length - 1), (e) => (e ? failed(e) : written()));
+        }),
+    ),
+  );
   await new Promise((resolve) => setTimeout(resolve, holdMs));
-  for (const release of releases) release();
-  return Promise.all(responses);
+  for (const { req, payload } of opened) req.end(payload.subarray(payload.length - 1));
+  return Promise.all(opened.map((o) => o.response));
 }
 
 /** Kills these servers (SIGKILL) and waits until each has exited; other live servers stay up. */

@@ -13,6 +13,9 @@ import { Store } from '../../src/data/store';
 import { insertToken } from '../../src/data/token-store';
 import { createHttpServer } from '../../src/http/server-factory';
 import { createLogger } from '../../src/logger';
+import { JSONAPI } from './media-types';
+
+export { JSONAPI };
 
 /**
  * A real service on a fresh SQLite file (migrations applied), built in-process.
@@ -109,7 +112,6 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   };
 }
 
-export const JSONAPI = 'application/vnd.api+json';
 
 /** A JSON:API request with a bearer token. */
 export function api(h: Harness, token: string = h.admin) {

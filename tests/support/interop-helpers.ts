@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import type { AxiosError, AxiosInstance, AxiosResponse, AxiosResponseTransformer, InternalAxiosRequestConfig } from 'axios';
 import { loadConfig } from '../../src/config/config';
 import { buildOpenApi } from '../../src/openapi';
@@ -7,6 +5,7 @@ import { registry } from '../../src/resources/registry';
 import { makeClient, makeOwned } from './factories';
 import { Harness, startHarness } from './harness';
 import { Exchange, ResponseValidator } from './openapi-validator';
+import { portOf } from './http-client';
 
 /**
  * Shared plumbing for the interop tests (tests/interop): a real service listening on a loopback
@@ -23,25 +22,60 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-/** A fresh service (its own database) listening on an ephemeral loopback port. */
+/** A fresh service (its own database) listening on an ephemeral loopback port (the harness's production HTTP server). */
 export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
   const h = await startHarness(env);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = h.app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
+  // h.close() also cuts the keep-alive sockets of the client libraries, which would otherwise hold the server open.
+  const origin = `http://127.0.0.1:${portOf(await h.listen())}`;
+  return { h, origin, baseUrl: `${origin}/api/v2`, close: () => h.close() };
+}
+
+/**
+ * The hooks every interop file registers: before all, a live server and `connect` (the
+ * library's setup, which returns what undoes its hooks, if anything); after each test, no
+ * OpenAPI problem left in `recorder()`; after all, the undo and the server's stop.
+ */
+export function withLiveServer(recorder: () => ResponseRecorder, connect: (live: LiveServer) => (() => void) | void): void {
+  let live: LiveServer | undefined;
+  let undo: (() => void) | void;
+  beforeAll(async () => {
+    live = await startLiveServer();
+    undo = connect(live);
   });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-  return {
-    h,
-    origin,
-    baseUrl: `${origin}/api/v2`,
-    async close() {
-      // Keep-alive sockets of the client libraries would otherwise hold the server open.
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-      await h.close();
-    },
-  };
+  afterEach(() => {
+    expect(recorder().take()).toEqual([]);
+  });
+  afterAll(async () => {
+    if (undo) undo();
+    await live?.close();
+  });
+}
+
+/** An error object of the service, as a client library hands it over. */
+export interface JsonApiError {
+  status: string;
+  code: string;
+  title: string;
+  detail?: string;
+  source?: { pointer?: string; parameter?: string };
+  meta?: Record<string, unknown>;
+}
+
+/** A resource identifier as the libraries return it. */
+export interface Ref {
+  id: string;
+  type: string;
+}
+
+/** What every library shows of a client besides its relationships (whose shape is the library's own). */
+export interface ClientFields extends Ref {
+  name: string;
+  email: string | null;
+  slug: string | null;
+  createdAt: string;
+  updatedAt: string;
+  meta: { version: number };
+  links: { self: string };
 }
 
 /**
@@ -163,6 +197,14 @@ export async function makeListFixture(h: Harness): Promise<{ root: string; alpha
   const beta = await makeClient(h, { name: 'Beta', email: 'beta@list.test', slug: 'beta-list' }, root);
   const alpha = await makeClient(h, { name: 'Alpha', email: 'alpha@list.test' }, root);
   return { root, alpha, beta };
+}
+
+/** What every library pages through: a parent (`parentName`) with 23 children named `prefix 00` … `prefix 22`, ids in creation order. */
+export async function makePagedFixture(h: Harness, parentName: string, prefix: string): Promise<{ parent: string; expected: string[] }> {
+  const parent = await makeClient(h, { name: parentName });
+  const expected: string[] = [];
+  for (let i = 0; i < 23; i++) expected.push(await makeClient(h, { name: `${prefix} ${String(i).padStart(2, '0')}` }, parent));
+  return { parent, expected };
 }
 
 /** The graph every library rebuilds: a root, two children (FR, DE) and their legal entities. */

@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
+import { rowsInCycles } from '../../src/data/invariants';
+import { registry } from '../../src/resources/registry';
 import { ON_POSTGRES } from './harness';
 import { ROOT } from './server-process';
 
@@ -38,21 +40,9 @@ export class PgInspector {
     return (await this.client.query(sql, values)).rows as T[];
   }
 
-  /**
-   * Clients that are their own ancestor, found with a recursive walk up parent_id from every
-   * client. Depth is bounded so that a cycle ends the walk.
-   */
-  async clientsInCycles(): Promise<string[]> {
-    const rows = await this.query<{ start: string }>(
-      `WITH RECURSIVE up(start, id, depth) AS (
-         SELECT id, parent_id, 1 FROM clients WHERE parent_id IS NOT NULL
-         UNION ALL
-         SELECT up.start, c.parent_id, up.depth + 1 FROM up JOIN clients c ON c.id = up.id
-         WHERE c.parent_id IS NOT NULL AND up.depth < 64
-       )
-       SELECT DISTINCT start FROM up WHERE id = start ORDER BY start`,
-    );
-    return rows.map((r) => r.start);
+  /** Clients that are their own ancestor (a cycle in the hierarchy): src/data/invariants.ts on the database. */
+  clientsInCycles(): Promise<string[]> {
+    return rowsInCycles((sql) => this.query(sql), registry.get('client'));
   }
 
   async parentOf(id: string): Promise<string | null> {

@@ -5,14 +5,9 @@ import { api, Harness } from './harness';
 
 /**
  * Helpers for the query-language tests (filters, sorts, keyset pages, hierarchy filters):
- * in-memory oracles (code-point order, Unicode case folding), bulk data through the data
+ * in-memory oracles (code-point order; case folding is the service's own casefold), bulk data through the data
  * layer with chosen timestamps, and readers that follow pagination links.
  */
-
-/** Unicode case folding as SPEC §2 defines it (JS upper then lower). */
-export function fold(s: string): string {
-  return s.toUpperCase().toLowerCase();
-}
 
 /** Code-point (C collation) comparison: UTF-8 byte order is code-point order (JS `<` is UTF-16 order). */
 export function compareCodePoints(a: string, b: string): number {
@@ -40,6 +35,79 @@ export function orderRows<T extends { id: string }>(rows: readonly T[], keys: re
     }
     return compareCodePoints(x.id, y.id);
   });
+}
+
+/** A client as the in-memory oracles see it. */
+export interface ClientRow {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string | null;
+  readonly slug: string | null;
+  readonly createdAt: string;
+  readonly updatedAt?: string;
+  readonly parent: string | null;
+}
+
+/** `root` and every client below it among `rows`: what a client token of `root` sees. */
+export function subtreeOf(rows: Iterable<ClientRow>, root: string): Set<string> {
+  const all = [...rows];
+  const out = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of all) {
+      if (r.parent && out.has(r.parent) && !out.has(r.id)) {
+        out.add(r.id);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The value of a dotted field (`name`, `parent.parent.email`) of `row` as a caller who sees
+ * `scope` reads it (null: sees everything): a parent outside the scope reads as null.
+ */
+export function fieldValue(rowById: (id: string) => ClientRow | undefined, row: ClientRow, field: string, scope: ReadonlySet<string> | null): string | null {
+  const path = field.split('.');
+  let current: ClientRow | undefined = row;
+  for (const step of path.slice(0, -1)) {
+    if (step !== 'parent') throw new Error(`oracle: no path ${field}`);
+    const p: string | null = current?.parent ?? null;
+    current = p && (!scope || scope.has(p)) ? rowById(p) : undefined;
+  }
+  if (!current) return null;
+  const value = current[path[path.length - 1] as keyof ClientRow];
+  if (value === undefined) throw new Error(`oracle: no field ${field}`);
+  return value;
+}
+
+/** The oracle key of one `sort` segment (`-parent.name`), seeing parents outside `scope` as null. */
+export function sortKey(rowById: (id: string) => ClientRow | undefined, segment: string, scope: ReadonlySet<string> | null): OracleKey<ClientRow> {
+  const descending = segment.startsWith('-');
+  const field = descending ? segment.slice(1) : segment;
+  return { descending, get: (r) => fieldValue(rowById, r, field, scope) };
+}
+
+/** A client to seed, named by a key its children use as their `parent`, created at `at`. */
+export interface KeyedSeed {
+  readonly key: string;
+  readonly name: string;
+  readonly email?: string | null;
+  readonly slug?: string | null;
+  readonly parent?: string;
+  readonly at: string;
+}
+
+/** Inserts the seeds one by one in order (parents first), each at its own `at`; returns the rows by key, in seed order. */
+export async function seedClients(h: Harness, seeds: readonly KeyedSeed[]): Promise<Map<string, ClientRow>> {
+  const byKey = new Map<string, ClientRow>();
+  for (const s of seeds) {
+    const parent = s.parent ? byKey.get(s.parent)!.id : null;
+    const [id] = await bulkClients(h, [{ name: s.name, email: s.email ?? null, slug: s.slug ?? null, parent }], s.at);
+    byKey.set(s.key, { id, name: s.name, email: s.email ?? null, slug: s.slug ?? null, createdAt: s.at, updatedAt: s.at, parent });
+  }
+  return byKey;
 }
 
 /** Asserts a 400 invalid_query_parameter at exactly `parameter`. */

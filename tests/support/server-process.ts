@@ -1,11 +1,11 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TMP } from './harness';
-import { openApiMismatch } from './validate-responses';
+import { httpRequest } from './http-client';
+import { JSONAPI } from './media-types';
 
 /**
  * The service run as a user runs it (SPEC §7): compiled with the same compiler and
@@ -159,56 +159,52 @@ export async function within<T, F>(promise: Promise<T>, ms: number, fallback: ()
   }
 }
 
-export interface HttpResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
-  json: any;
+/** Whether a connection to the port is refused (nobody listens any more). */
+export function connectionRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 }
 
 /**
- * Reads a whole response: the body as text and, when it parses, as JSON. Resolves once it has
- * been checked against the OpenAPI document (a mismatch rejects, failing the test).
+ * SIGTERM while a create of a client named `name` is in flight: its headers and half its body
+ * sent, the signal, then (once the service logs that it drains) a check that new connections
+ * are refused while the process still runs, and the rest of the body. Returns the raw answer to
+ * the create, read until the service closed the connection.
  */
-export function collectResponse(method: string, url: string, res: http.IncomingMessage, resolve: (r: HttpResponse) => void, reject: (e: Error) => void): void {
-  let text = '';
-  res.setEncoding('utf8');
-  res.on('data', (d: string) => (text += d));
-  res.on('end', () => {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const response = { status: res.statusCode ?? 0, headers: res.headers, text, json };
-    const mismatch = openApiMismatch(method, url, response);
-    if (mismatch) reject(mismatch);
-    else resolve(response);
-  });
-  res.on('error', reject);
-}
+export async function sigtermDuringCreate(server: ServerProcess, token: string, name: string): Promise<string> {
+  const body = Buffer.from(JSON.stringify({ data: { type: 'client', attributes: { name } } }));
+  const half = Math.floor(body.length / 2);
+  const socket = net.connect({ host: '127.0.0.1', port: server.port });
+  let raw = '';
+  socket.setEncoding('utf8').on('data', (d: string) => (raw += d));
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write(
+    'POST /api/v2/clients HTTP/1.1\r\n' +
+      `Host: 127.0.0.1:${server.port}\r\n` +
+      `Authorization: Bearer ${token}\r\n` +
+      `Content-Type: ${JSONAPI}\r\nAccept: ${JSONAPI}\r\n` +
+      `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+  );
+  socket.write(body.subarray(0, half));
+  await sleep(300);
 
-/** One request to the server over a fresh connection (no keep-alive). */
-export function httpRequest(server: { port: number }, method: string, url: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: server.port, method, path: url, headers: { Connection: 'close', ...headers }, agent: false },
-      (res) => collectResponse(method, url, res, resolve, reject),
-    );
-    req.on('error', reject);
-    req.setTimeout(20_000, () => req.destroy(new Error(`${method} ${url} timed out`)));
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
+  server.child.kill('SIGTERM');
+  await eventually('the draining log line', () => splitLines(server.stdout()).json.find((l) => /drain/i.test(String(l.msg))), 5_000);
+  expect(await connectionRefused(server.port)).toBe(true);
+  expect(server.child.exitCode).toBeNull();
 
-/** A JSON:API request with a bearer token. */
-export function apiRequest(server: { port: number }, token: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
-  const h: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/vnd.api+json', ...headers };
-  if (body !== undefined) h['Content-Type'] = 'application/vnd.api+json';
-  return httpRequest(server, method, url, h, body === undefined ? undefined : JSON.stringify(body));
+  // write, not end: a client that half-closes its side before the answer would have the
+  // request aborted by node's http server (httpAllowHalfOpen is off); Connection: close ends it.
+  socket.write(body.subarray(half));
+  await within(ended, 10_000, () => undefined);
+  return raw;
 }
 
 /** The lines of an output that parse as JSON objects, and those that do not (blank lines dropped). */

@@ -1,11 +1,8 @@
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Harness } from './harness';
 
 /**
  * Helpers for the contract tests under tests/spec: error-document assertions shared by every
- * file, and a raw HTTP client for requests supertest cannot express (no Content-Type at all,
- * exact bytes, odd paths).
+ * file. Requests supertest cannot express (no Content-Type at all, exact bytes, odd paths) go
+ * through http-client.ts to the harness's listen().
  */
 
 export interface ErrorSourceExpectation {
@@ -40,7 +37,7 @@ const LEAKS: RegExp[] = [
   /QueryFailedError|TypeError|ReferenceError|SyntaxError|RangeError|URIError/,
 ];
 
-export function expectNoLeak(text: string): void {
+export function expectNoInternalsLeaked(text: string): void {
   for (const re of LEAKS) {
     if (re.test(text)) throw new Error(`response body leaks internals (${re}): ${text.slice(0, 500)}`);
   }
@@ -66,7 +63,7 @@ export function expectErrors(
   const text = res.text ?? JSON.stringify(res.body);
   if (res.status !== status) throw new Error(`expected status ${status}, got ${res.status}: ${text}`);
   const body = bodyOf(res);
-  expectNoLeak(text);
+  expectNoInternalsLeaked(text);
   if (surface === 'jsonapi') {
     expect(body.jsonapi).toEqual({ version: '1.1' });
     expect(String(res.headers['content-type'])).toMatch(/^application\/(vnd\.api\+json|vnd\.json\+api)$/);
@@ -104,58 +101,6 @@ export function expectError(
   return expectErrors(res, status, [{ code, source }], surface)[0];
 }
 
-export interface RawResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  body: unknown;
-}
-
-/** A listening copy of the app for raw requests; close it in afterAll. */
-export async function listen(h: Harness): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer(h.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** Sends exactly the headers and bytes given (no Content-Type unless named). */
-export function rawRequest(port: number, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        headers: { ...headers, ...(payload ? { 'Content-Length': String(payload.length) } : {}), Connection: 'close' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = text.length > 0 ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
-}
-
 /** The set of methods in an Allow header. */
 export function allowed(res: { headers: Record<string, unknown> }): string[] {
   return String(res.headers['allow'] ?? '')
@@ -163,11 +108,6 @@ export function allowed(res: { headers: Record<string, unknown> }): string[] {
     .map((m) => m.trim().toUpperCase())
     .filter((m) => m !== '')
     .sort();
-}
-
-/** A syntactically valid id that names nothing. */
-export function unusedId(seed = 1): string {
-  return `${'0'.repeat(23)}${seed}`.slice(-24).replace(/^0/, 'f');
 }
 
 /** The same response with its errors sorted by a key (for checks where the order is not part of the contract). */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { insertToken } from '../../src/data/token-store';
 import type { Response } from 'supertest';
@@ -14,11 +13,6 @@ const HEX24 = /[0-9a-f]{24}/g;
 /** Every 24-hex substring of a text (ids, bare or `client_`/`proj_` prefixed, in URLs and bodies). */
 export function hexIdsIn(text: string): Set<string> {
   return new Set(text.toLowerCase().match(HEX24) ?? []);
-}
-
-/** A well-formed id that names nothing (12 random bytes; a clash with a real id is negligible). */
-export function neverExistingId(): string {
-  return randomBytes(12).toString('hex');
 }
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -45,9 +39,9 @@ export async function send(h: Harness, token: string, method: Method, url: strin
 
 /**
  * Asserts the raw body text names no id of `all` outside `visible`, other than ids the request
- * itself named (in its URL or body). Returns the leaked ids so a failure lists them.
+ * itself named (in its URL or body); a failure lists the leaked ids.
  */
-export function expectNoLeak(sent: Sent, all: ReadonlySet<string>, visible: ReadonlySet<string>): void {
+export function expectNoHiddenIdLeaked(sent: Sent, all: ReadonlySet<string>, visible: ReadonlySet<string>): void {
   const named = new Set([...hexIdsIn(sent.url), ...hexIdsIn(sent.body === undefined ? '' : JSON.stringify(sent.body))]);
   const text = sent.res.text ?? '';
   const leaked = [...all].filter((id) => !visible.has(id) && !named.has(id) && text.toLowerCase().includes(id));

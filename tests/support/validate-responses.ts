@@ -6,7 +6,7 @@ import { Exchange, ResponseValidator } from './openapi-validator';
 
 /**
  * Installed for every test file (jest setupFilesAfterEnv): every response a supertest request
- * (or the raw HTTP helpers of the process tests, server-process.ts and concurrency-helpers.ts)
+ * (or the HTTP client of the tests that talk to a listening server, http-client.ts)
  * receives is checked against the OpenAPI document the service generates, so the description
  * and the behaviour cannot diverge. A mismatch fails the request's promise (and so the test)
  * with the problems listed. `responseValidation.use(doc)` swaps the document, for the test that

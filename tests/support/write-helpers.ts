@@ -1,14 +1,12 @@
 import Sqlite from 'better-sqlite3';
 import request from 'supertest';
-import { api, Harness, JSONAPI } from './harness';
+import { api, Harness } from './harness';
+import { ATOMIC_MEDIA_TYPE, JSONAPI } from './media-types';
 
 /**
  * Helpers shared by the write tests (relationship writes, atomic operations, ETags, write
  * tenancy).
  */
-
-export const ATOMIC_EXT = 'https://jsonapi.org/ext/atomic';
-export const ATOMIC_MEDIA_TYPE = `${JSONAPI}; ext="${ATOMIC_EXT}"`;
 
 /** POST /api/v2/operations with the atomic extension (or the Content-Type given). */
 export function atomic(h: Harness, operations: unknown[] | Record<string, unknown>, token: string = h.admin, contentType: string | null = ATOMIC_MEDIA_TYPE) {

@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { insertToken } from '../../src/data/token-store';
-import { makeClient, makeOwned } from '../support/factories';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
 import { Harness, startHarness } from '../support/harness';
-import { Method, neverExistingId, send } from '../support/tenancy-helpers';
-import { ATOMIC_MEDIA_TYPE, dumpDatabase, expectSameDump, firstError, relWrite } from '../support/write-helpers';
+import { Method, send } from '../support/tenancy-helpers';
+import { dumpDatabase, expectSameDump, firstError, relWrite } from '../support/write-helpers';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
  * The 403s of SPEC §4 on every path, in the precedence of SPEC §2
@@ -55,7 +56,7 @@ describe('403 on every path, before body 404s and 422s', () => {
       // Used once first: its lastUsedAt is then not touched again within the minute.
       expect((await send(h, clientSecret, 'GET', '/api/v2/clients')).res.status).toBe(200);
       const before = await dumpDatabase(h);
-      for (const id of [ownTokenId, otherTokenId, neverExistingId()]) {
+      for (const id of [ownTokenId, otherTokenId, unusedId()]) {
         const cases: unknown[] = [
           { op: 'update', data: { type: 'api-token', id, attributes: { name: 'renamed by a client' } } },
           { op: 'remove', ref: { type: 'api-token', id } },
@@ -82,7 +83,7 @@ describe('403 on every path, before body 404s and 422s', () => {
     });
 
     it('When an admin at acme.example.test sets a parent to null together with a hidden id in the body, then it answers 403 at the parent, not 404', async () => {
-      for (const hidden of [leB, neverExistingId()]) {
+      for (const hidden of [leB, unusedId()]) {
         const s = await patchGrand({ relationships: { ...parentNull, legalEntities: { data: [{ type: 'legal-entity', id: hidden }] } } });
         expect({ hidden, ...firstError(s.res) }).toEqual({ hidden, status: 403, code: 'forbidden', source: { pointer: '/data/relationships/parent' } });
       }

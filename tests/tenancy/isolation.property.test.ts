@@ -3,9 +3,11 @@ import { FILTER_OPERATORS } from '../../src/query/ast';
 import { registry } from '../../src/resources/registry';
 import { RelationshipDef, ResourceDef } from '../../src/resources/types';
 import { FUZZ } from '../support/fuzz-helpers';
-import { Harness, JSONAPI, startHarness } from '../support/harness';
-import { buildRandomForest, ForestModel, forestArb, hexIdsIn, Method, neverExistingId, send, Sent } from '../support/tenancy-helpers';
+import { Harness, startHarness } from '../support/harness';
+import { buildRandomForest, ForestModel, forestArb, hexIdsIn, Method, send, Sent } from '../support/tenancy-helpers';
 import { api } from '../support/harness';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
+import { unusedId } from '../support/factories';
 
 /**
  * Tenant isolation, property-based over every endpoint and parameter family: random
@@ -66,7 +68,7 @@ function chooseId(m: ForestModel, def: ResourceDef, spec: CallSpec): string {
   const hidden = all.filter((x) => !m.visible.has(x));
   if (spec.which === 0 && seen.length > 0) return pick(seen, spec.pick);
   if (spec.which === 1 && hidden.length > 0) return pick(hidden, spec.pick);
-  return neverExistingId();
+  return unusedId();
 }
 
 /** The query string of a collection read of `def`, from the families the spec turned on. */
@@ -139,7 +141,7 @@ function callFor(m: ForestModel, spec: CallSpec): Call {
       return {
         method: 'POST',
         url: '/api/v2/operations',
-        headers: { 'Content-Type': `${JSONAPI}; ext="https://jsonapi.org/ext/atomic"`, Accept: `${JSONAPI}; ext="https://jsonapi.org/ext/atomic"` },
+        headers: { 'Content-Type': ATOMIC_MEDIA_TYPE, Accept: ATOMIC_MEDIA_TYPE },
         body: { 'atomic:operations': [{ op: 'update', ref: identifierOf(def, id), data: { type: def.type, id, attributes: { name: 'Atomic' } } }] },
       };
     }
@@ -216,7 +218,7 @@ describe('Tenant isolation over every endpoint and parameter family, property-ba
             const hidden = [...named(call)].filter((x) => everything.has(x) && !m.visible.has(x));
             if (hidden.length > 0) {
               let replay: Call = call;
-              const swaps: [string, string][] = hidden.map((x) => [x, neverExistingId()]);
+              const swaps: [string, string][] = hidden.map((x) => [x, unusedId()]);
               for (const [from, to] of swaps) replay = JSON.parse(JSON.stringify(replay).split(from).join(to)) as Call;
               const r = await perform(h, m.token.secret, replay);
               stats.hiddenCompared++;

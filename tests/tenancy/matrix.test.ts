@@ -1,20 +1,9 @@
 import { insertToken } from '../../src/data/token-store';
 import { registry } from '../../src/resources/registry';
 import { RelationshipDef, ResourceDef } from '../../src/resources/types';
-import { Forest, makeForest } from '../support/factories';
+import { Forest, makeForest, unusedId } from '../support/factories';
 import { Harness, startHarness } from '../support/harness';
-import {
-  allForestIds,
-  expectNoLeak,
-  expectSameAsMissing,
-  forestIdsOf,
-  ids,
-  Method,
-  neverExistingId,
-  send,
-  Sent,
-  swapId,
-} from '../support/tenancy-helpers';
+import { allForestIds, expectNoHiddenIdLeaked, expectSameAsMissing, forestIdsOf, ids, Method, send, Sent, swapId } from '../support/tenancy-helpers';
 
 /**
  * The tenancy matrix (SPEC §4), generated from the resource registry: every endpoint kind of
@@ -112,7 +101,7 @@ describe('tenancy matrix', () => {
   const asAdmin = (method: Method, u: string, body?: unknown) => send(h, h.admin, method, u, body);
   const asClient = async (method: Method, u: string, body?: unknown): Promise<Sent> => {
     const s = await send(h, token, method, u, body);
-    expectNoLeak(s, all, visible);
+    expectNoHiddenIdLeaked(s, all, visible);
     return s;
   };
 
@@ -302,7 +291,7 @@ describe('tenancy matrix', () => {
               if (rel.kind !== 'to-one') continue;
               const id = mine[0];
               const hidden = outOfScope.get(rel.target)![0];
-              const missing = neverExistingId();
+              const missing = unusedId();
               const body = (target: string) => ({ data: { type: e.def.type, id, relationships: { [rel.name]: { data: { type: rel.target, id: target } } } } });
               const a = await asClient('PATCH', url(e, id), body(hidden));
               const b = await asClient('PATCH', url(e, id), body(missing));
@@ -360,7 +349,7 @@ describe('tenancy matrix', () => {
         }
         expect(requests.length).toBeGreaterThan(0);
         for (const r of requests) {
-          const missing = neverExistingId();
+          const missing = unusedId();
           const hiddenSent = await asClient(r.method, r.url, r.body);
           const missingSent = await asClient(r.method, swapId(r.url, r.hidden, missing), swapId(r.body, r.hidden, missing));
           if (adminOnly || e.kind === 'create') {
@@ -447,7 +436,7 @@ describe('tenancy matrix', () => {
       // One hidden id per path, cycling through ancestor, sibling, other root and other child.
       const theirs = outOfScope.get(def.type)!;
       for (const hidden of [theirs[i % theirs.length]]) {
-        const missing = neverExistingId();
+        const missing = unusedId();
         const a = await asClient('GET', `/api/v2/${def.path}/${hidden}?include=${include}`);
         const b = await asClient('GET', `/api/v2/${def.path}/${missing}?include=${include}`);
         expect({ hidden, ...errorOf(a) }).toEqual({ hidden, status: 404, code: 'not_found', source: undefined });
@@ -559,7 +548,7 @@ describe('tenancy matrix', () => {
       const mine = await asClient(method, `/api/v2/${def.path}/${inScope.get(def.type)![0]}${suffix}`, method === 'DELETE' ? undefined : { data: null });
       expect(errorOf(mine)).toMatchObject({ status: 405, code: 'method_not_allowed' });
       for (const hidden of outOfScope.get(def.type)!) {
-        const missing = neverExistingId();
+        const missing = unusedId();
         const a = await asClient(method, `/api/v2/${def.path}/${hidden}${suffix}`, method === 'DELETE' ? undefined : { data: null });
         const b = await asClient(method, `/api/v2/${def.path}/${missing}${suffix}`, method === 'DELETE' ? undefined : { data: null });
         expect({ hidden, ...errorOf(a) }).toEqual({ hidden, status: 404, code: 'not_found', source: undefined });
@@ -598,7 +587,7 @@ describe('tenancy matrix', () => {
       }
       for (const hidden of outOfScope.get('client')!) {
         for (const form of [flatId, (x: string) => x]) {
-          const missing = neverExistingId();
+          const missing = unusedId();
           const a = await asClient('GET', `/api/clients/${form(hidden)}`);
           const b = await asClient('GET', `/api/clients/${form(missing)}`);
           expect({ hidden, ...errorOf(a) }).toEqual({ hidden, status: 404, code: 'not_found', source: undefined });
@@ -618,7 +607,7 @@ describe('tenancy matrix', () => {
         expect((await asAdmin('GET', `/api/clients/${flatId(id)}`)).res.body.data.name).not.toBe('Client renamed');
       }
       for (const hidden of outOfScope.get('client')!) {
-        const missing = neverExistingId();
+        const missing = unusedId();
         const a = await asClient('PATCH', `/api/clients/${flatId(hidden)}`, { name: 'Client renamed' });
         const b = await asClient('PATCH', `/api/clients/${flatId(missing)}`, { name: 'Client renamed' });
         expect({ hidden, ...errorOf(a) }).toEqual({ hidden, status: 404, code: 'not_found', source: undefined });
@@ -635,7 +624,7 @@ describe('tenancy matrix', () => {
         expect({ id, ...errorOf(s) }).toEqual({ id, status: 403, code: 'forbidden', source: undefined });
       }
       for (const hidden of outOfScope.get('client')!) {
-        const missing = neverExistingId();
+        const missing = unusedId();
         const a = await asClient('DELETE', `/api/clients/${flatId(hidden)}`);
         const b = await asClient('DELETE', `/api/clients/${flatId(missing)}`);
         expect({ hidden, ...errorOf(a) }).toEqual({ hidden, status: 404, code: 'not_found', source: undefined });
@@ -648,7 +637,7 @@ describe('tenancy matrix', () => {
       const mine = await asClient('POST', '/api/clients', { name: 'New', email: 'new-in@example.com', projects: [`proj_${f.owned[f.grandA].project}`] });
       expect(errorOf(mine)).toEqual({ status: 403, code: 'forbidden', source: undefined });
       const hidden = f.owned[f.rootB].project;
-      const missing = neverExistingId();
+      const missing = unusedId();
       const a = await asClient('POST', '/api/clients', { name: 'New', email: 'new-out@example.com', projects: [`proj_${hidden}`] });
       const b = await asClient('POST', '/api/clients', { name: 'New', email: 'new-out@example.com', projects: [`proj_${missing}`] });
       expect(errorOf(a)).toEqual({ status: 403, code: 'forbidden', source: undefined });

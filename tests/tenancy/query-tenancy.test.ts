@@ -1,19 +1,18 @@
 import type { Response } from 'supertest';
 import { registry } from '../../src/resources/registry';
 import { RelationshipDef, ResourceDef } from '../../src/resources/types';
-import { Forest, makeClient, makeForest, makeOwned } from '../support/factories';
+import { Forest, makeClient, makeForest, makeOwned, unusedId } from '../support/factories';
 import { api, clientToken, Harness, startHarness } from '../support/harness';
 import { cursorOf, cursorPayload, enc, getIds, readableText, relative, walk, walkedIds } from '../support/query-helpers';
-import { allForestIds, forestIdsOf, neverExistingId } from '../support/tenancy-helpers';
+import { allForestIds, forestIdsOf } from '../support/tenancy-helpers';
 
 /**
- * The tenancy matrix extended to every query parameter: filters, sorts, pages and include
- * (SPEC §4: a client token sees its client's subtree; "everything else answers 404, as if it
- * did not exist, on every path: ... filters, counts, totals, cursors"). Generated from the
- * registry: for every readable type, on its collection and on the related and linkage
- * endpoints that list it, every filter that names an id (to-one relationships, their paths,
- * ids, descendantOf, ancestorOf) × every page mode (page numbers with totals, keyset from
- * either end) × includes (counts) and path sorts.
+ * The tenancy matrix extended to every query parameter (SPEC §4: a client token sees
+ * its client's subtree; "everything else answers 404, as if it did not exist, on every path:
+ * ... filters, counts, totals, cursors"). Generated from the registry: for every readable type,
+ * on its collection and on the related and linkage endpoints that list it, every filter that
+ * names an id (to-one relationships, their paths, ids, descendantOf, ancestorOf) × every page
+ * mode (page numbers with totals, keyset from either end) × includes (counts) and path sorts.
  *
  * For each out-of-scope id, the answer must be the answer for an id that never existed: same
  * status, content type and body once the id itself is replaced, and once the signatures of
@@ -72,7 +71,7 @@ function normalise(res: Response, id: string, url: string) {
 }
 
 /** No out-of-scope id other than those the URL names, and no hidden name, in the body or a decoded cursor. */
-function expectNoLeak(url: string, res: Response): void {
+function expectNoHiddenIdOrNameLeaked(url: string, res: Response): void {
   const text = readableText(res).toLowerCase();
   const named = url.toLowerCase();
   const leakedIds = [...all].filter((id) => !visible.has(id) && !named.includes(id) && text.includes(id));
@@ -82,13 +81,13 @@ function expectNoLeak(url: string, res: Response): void {
 
 /** Sends `template` with the hidden id and with an id that never existed; both answers must be the same. */
 async function expectHiddenLikeMissing(template: string, hidden: string): Promise<Response> {
-  const missing = neverExistingId();
+  const missing = unusedId();
   const a = template.split('{ID}').join(hidden);
   const b = template.split('{ID}').join(missing);
   const hiddenRes = await api(h, token).get(a);
   const missingRes = await api(h, token).get(b);
-  expectNoLeak(a, hiddenRes);
-  expectNoLeak(b, missingRes);
+  expectNoHiddenIdOrNameLeaked(a, hiddenRes);
+  expectNoHiddenIdOrNameLeaked(b, missingRes);
   expect(normalise(hiddenRes, hidden, template)).toEqual(normalise(missingRes, missing, template));
   return hiddenRes;
 }
@@ -223,7 +222,7 @@ describe('cursors', () => {
         const pages = await walk(h, `/api/v2/clients?sort=${sort}&page[size]=1&${start}`, start.startsWith('page[after]') ? 'next' : 'prev', token);
         expect(walkedIds(pages, start.startsWith('page[after]') ? 'next' : 'prev').sort()).toEqual([f.childA1, f.grandA].sort());
         for (const p of pages) {
-          expectNoLeak(p.url, p.res);
+          expectNoHiddenIdOrNameLeaked(p.url, p.res);
           for (const link of [p.res.body.links.next, p.res.body.links.prev]) {
             const c = cursorOf(link);
             if (!c) continue;
@@ -264,7 +263,7 @@ describe('counts and totals', () => {
     expect('data' in rels.parent).toBe(false);
     const admin = await api(h).get(`/api/v2/clients/${f.rootA}?include=children`);
     expect(admin.body.data.relationships.children.meta).toEqual({ count: 2 });
-    expectNoLeak('', res);
+    expectNoHiddenIdOrNameLeaked('', res);
   });
 
   it('When a client token filters by the name of a hidden client, then totals are 0, exactly as for a name that never existed', async () => {

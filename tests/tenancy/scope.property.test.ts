@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { registry } from '../../src/resources/registry';
 import { RelationshipDef, ResourceDef } from '../../src/resources/types';
 import { Harness, startHarness } from '../support/harness';
-import { buildRandomForest, expectSameAsMissing, ForestModel as Model, forestArb, hexIdsIn, ids, neverExistingId, send, Sent, swapId } from '../support/tenancy-helpers';
+import { buildRandomForest, expectSameAsMissing, ForestModel as Model, forestArb, hexIdsIn, ids, send, Sent, swapId } from '../support/tenancy-helpers';
+import { unusedId } from '../support/factories';
 
 /**
  * Property (SPEC §4): for a random forest, a random client token and random reads (list, one,
@@ -76,7 +77,7 @@ describe('client-token scope, property-based', () => {
           };
           /** A request naming `target` where the token may not see it: compared with a never-existing id. */
           const expectLikeMissing = async (u: string, target: string, hiddenSent: Sent): Promise<void> => {
-            const missing = neverExistingId();
+            const missing = unusedId();
             expectSameAsMissing(hiddenSent, await get(swapId(u, target, missing)), target, missing);
           };
 
@@ -84,7 +85,7 @@ describe('client-token scope, property-based', () => {
             const def = registry.resources[r.type % registry.resources.length];
             const base = `/api/v2/${def.path}`;
             const all = instancesOf(m, def);
-            const target = r.missing || all.length === 0 ? neverExistingId() : all[r.target % all.length];
+            const target = r.missing || all.length === 0 ? unusedId() : all[r.target % all.length];
             const seen = m.visible.has(target);
             const rel = def.relationships[r.rel % def.relationships.length];
             const relTarget = registry.get(rel.target);
@@ -102,7 +103,7 @@ describe('client-token scope, property-based', () => {
             else {
               const toOne = def.relationships.find((x) => x.kind === 'to-one')!;
               const pool = instancesOf(m, registry.get(toOne.target));
-              const named = r.missing ? neverExistingId() : pool[r.target % pool.length];
+              const named = r.missing ? unusedId() : pool[r.target % pool.length];
               u = `${base}?filter[${toOne.name}]=${named}`;
               const s = await get(u);
               if (def.scope.kind === 'admin-only') {

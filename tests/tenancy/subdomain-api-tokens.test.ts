@@ -1,12 +1,13 @@
 import request from 'supertest';
 import { insertToken } from '../../src/data/token-store';
-import { makeClient } from '../support/factories';
+import { makeClient, unusedId } from '../support/factories';
 import { api, Harness, startHarness } from '../support/harness';
-import { expectSameAsMissing, ids, Method, neverExistingId, send, Sent } from '../support/tenancy-helpers';
-import { ATOMIC_MEDIA_TYPE, firstError } from '../support/write-helpers';
+import { expectSameAsMissing, ids, Method, send, Sent } from '../support/tenancy-helpers';
+import { firstError } from '../support/write-helpers';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
- * api-tokens under a narrowed host (SPEC §4, README "Subdomains"). An admin
+ * Api-tokens under a narrowed host (SPEC §4, README "Subdomains"). An admin
  * at SLUG.BASE_DOMAIN sees and manages the tokens of clients in that subtree; admin-role tokens
  * (no client) and tokens of other clients are not visible there (404, as if they did not exist);
  * creating an admin-role token there is 403 (it would reach beyond the subdomain), a token for a
@@ -82,7 +83,7 @@ describe('api-tokens on a client subdomain', () => {
 
   it('When an admin names an admin-role token or a token of another client at acme.example.test, then every endpoint answers 404 exactly as for a token that never existed', async () => {
     for (const hidden of [tok.rootB, tok.admin]) {
-      const missing = neverExistingId();
+      const missing = unusedId();
       const cases: [Method, string, unknown?][] = [
         ['GET', `/api/v2/api-tokens/${hidden}`],
         ['GET', `/api/v2/api-tokens/${hidden}/client`],
@@ -135,7 +136,7 @@ describe('api-tokens on a client subdomain', () => {
   it('When an admin creates a token for a client outside the subtree at acme.example.test, then it answers 404 related_not_found as for a client that never existed', async () => {
     const before = await allTokenIds();
     for (const hidden of [rootA, rootB]) {
-      const missing = neverExistingId();
+      const missing = unusedId();
       const a = await at(ACME, 'POST', '/api/v2/api-tokens', tokenBody({ name: 'outside', role: 'client' }, hidden));
       const b = await at(ACME, 'POST', '/api/v2/api-tokens', tokenBody({ name: 'outside', role: 'client' }, missing));
       expect({ hidden, ...errorOf(a) }).toEqual({ hidden, status: 404, code: 'related_not_found', source: { pointer: '/data/relationships/client/data' } });

@@ -1,6 +1,6 @@
-import { makeClient, makeOwned } from '../support/factories';
+import { Forest, makeClient, makeOwned, unusedId } from '../support/factories';
 import { clientToken, Harness, startHarness } from '../support/harness';
-import { expectNoLeak, expectSameAsMissing, ids, Method, neverExistingId, send, Sent } from '../support/tenancy-helpers';
+import { expectNoHiddenIdLeaked, expectSameAsMissing, ids, Method, send, Sent } from '../support/tenancy-helpers';
 
 /**
  * Subdomain narrowing (SPEC §4): with BASE_DOMAIN set, a request to SLUG.BASE_DOMAIN sees only the
@@ -12,13 +12,8 @@ import { expectNoLeak, expectSameAsMissing, ids, Method, neverExistingId, send, 
  * every client owning one legal entity.
  */
 
-interface World {
-  rootA: string;
-  childA1: string;
-  childA2: string;
-  grandA: string;
-  rootB: string;
-  childB1: string;
+/** makeForest's clients, each with one legal entity (`le`, by client id). */
+interface World extends Omit<Forest, 'owned'> {
   le: Record<string, string>;
 }
 
@@ -58,16 +53,16 @@ describe('subdomain narrowing', () => {
     expect(clients.res.status).toBe(200);
     expect(ids(clients.res.body.data)).toEqual([w.childA1, w.grandA]);
     expect(clients.res.body.meta.page.total).toBe(2);
-    expectNoLeak(clients, all, acmeSubtree);
+    expectNoHiddenIdLeaked(clients, all, acmeSubtree);
     const les = await at(ACME, 'GET', '/api/v2/legal-entities?include=client');
     expect(ids(les.res.body.data)).toEqual([w.le[w.childA1], w.le[w.grandA]]);
     expect(les.res.body.meta.page.total).toBe(2);
-    expectNoLeak(les, all, acmeSubtree);
+    expectNoHiddenIdLeaked(les, all, acmeSubtree);
     const flatList = await at(ACME, 'GET', '/api/clients');
     expect(flatList.res.status).toBe(200);
     expect(flatList.res.body.data.map((c: { id: string }) => c.id)).toEqual([`client_${w.childA1}`, `client_${w.grandA}`]);
     expect(flatList.res.body.meta.total).toBe(2);
-    expectNoLeak(flatList, all, acmeSubtree);
+    expectNoHiddenIdLeaked(flatList, all, acmeSubtree);
   });
 
   it("When an admin reads the slug's client at its subdomain, then its parent outside the subtree is restricted", async () => {
@@ -76,7 +71,7 @@ describe('subdomain narrowing', () => {
     expect('data' in one.res.body.data.relationships.parent).toBe(false);
     expect(one.res.body.data.relationships.parent.meta).toEqual({ restricted: true });
     expect(one.res.body.included.map((r: { id: string }) => r.id)).toEqual([w.grandA]);
-    expectNoLeak(one, all, acmeSubtree);
+    expectNoHiddenIdLeaked(one, all, acmeSubtree);
     for (const u of [`/api/v2/clients/${w.childA1}/parent`, `/api/v2/clients/${w.childA1}/relationships/parent`]) {
       const s = await at(ACME, 'GET', u);
       expect({ u, status: s.res.status, data: s.res.body.data, meta: s.res.body.meta }).toEqual({ u, status: 200, data: null, meta: { restricted: true } });
@@ -92,7 +87,7 @@ describe('subdomain narrowing', () => {
         ['GET', `/api/clients/client_${hidden}`],
       ] as [Method, string][]) {
         if (u.startsWith('/api/clients') && path !== 'clients') continue;
-        const missing = neverExistingId();
+        const missing = unusedId();
         const a = await at(ACME, method, u);
         const b = await at(ACME, method, u.replace(hidden, missing));
         expect({ u, ...errorOf(a) }).toEqual({ u, status: 404, code: 'not_found', source: undefined });
@@ -125,7 +120,7 @@ describe('subdomain narrowing', () => {
     for (const [method, u, body] of requests) {
       const s = await at(host, method, u, body);
       expect({ request: `${method} ${u}`, ...errorOf(s) }).toEqual({ request: `${method} ${u}`, status: 404, code: 'not_found', source: undefined });
-      expectNoLeak(s, all, new Set());
+      expectNoHiddenIdLeaked(s, all, new Set());
     }
     expect((await at('example.test', 'GET', `/api/v2/clients/${w.childA1}`)).res.body.data.attributes.name).toBe('Child A1');
     const token = await clientToken(h, w.childA1);
@@ -217,7 +212,7 @@ describe('subdomain narrowing', () => {
 
   it('When an admin names a parent outside the subtree at a narrowed host, then it answers 404 related_not_found at the parent data, as for a parent that never existed', async () => {
     for (const hidden of [w.rootA, w.childA2, w.rootB]) {
-      const missing = neverExistingId();
+      const missing = unusedId();
       const body = (id: string) => ({ data: { type: 'client', attributes: { name: 'Outside' }, relationships: { parent: { data: { type: 'client', id } } } } });
       const a = await at(ACME, 'POST', '/api/v2/clients', body(hidden));
       const b = await at(ACME, 'POST', '/api/v2/clients', body(missing));

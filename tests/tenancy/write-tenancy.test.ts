@@ -1,10 +1,11 @@
 import request from 'supertest';
-import { makeClient, makeOwned } from '../support/factories';
+import { makeClient, makeOwned, unusedId } from '../support/factories';
 import { clientToken, Harness, JSONAPI, startHarness } from '../support/harness';
-import { expectNoLeak, expectSameAsMissing, Method, neverExistingId, send, Sent } from '../support/tenancy-helpers';
+import { expectNoHiddenIdLeaked, expectSameAsMissing, Method, send, Sent } from '../support/tenancy-helpers';
 import { registry } from '../../src/resources/registry';
 import { RelationshipDef, ResourceDef } from '../../src/resources/types';
-import { ATOMIC_MEDIA_TYPE, dumpDatabase, expectSameDump } from '../support/write-helpers';
+import { dumpDatabase, expectSameDump } from '../support/write-helpers';
+import { ATOMIC_MEDIA_TYPE } from '../support/media-types';
 
 /**
  * The tenancy matrix extended to every write path (SPEC §4): each relationship endpoint and each
@@ -173,7 +174,7 @@ describe('write tenancy', () => {
   /** A client-token request, checked for leaks of ids it may not see. */
   async function asClient(w: World, method: Method, url: string, body?: unknown, host?: string): Promise<Sent> {
     const s = await sendAny(w.token, method, url, body, host);
-    expectNoLeak(s, w.all, w.visible);
+    expectNoHiddenIdLeaked(s, w.all, w.visible);
     return s;
   }
 
@@ -200,7 +201,7 @@ describe('write tenancy', () => {
         const hiddenIds = [(body.data as { id: string }[] | { id: string })].flat().map((i) => i.id).filter((i) => !w.visible.has(i));
         expect(hiddenIds.length).toBeGreaterThan(0);
         const hidden = hiddenIds[0];
-        const missing = neverExistingId();
+        const missing = unusedId();
         const a = await asClient(w, method, relUrl(def, source, rel.name), body);
         const b = await asClient(w, method, relUrl(def, source, rel.name), JSON.parse(JSON.stringify(body).split(hidden).join(missing)));
         expect(errorOf(a)).toEqual({ status: 403, code: 'forbidden', source: undefined });
@@ -217,7 +218,7 @@ describe('write tenancy', () => {
 
     it(`When a client token sends ${method} to ${def.type}.${rel.name} of a resource outside its scope, then it answers 404 exactly as for an id that never existed and nothing changes`, async () => {
       const hidden = await w.source(def, 'out');
-      const missing = neverExistingId();
+      const missing = unusedId();
       const body = await w.body(def, rel, allowed ? method : 'PATCH', 'in');
       const before = await dumpDatabase(h);
       const a = await asClient(w, method, relUrl(def, hidden, rel.name), body);
@@ -250,7 +251,7 @@ describe('write tenancy', () => {
       w.all.add(other.res.body.data.id);
       const body = { data: { type: 'client', id: w.T } };
       const answers: Sent[] = [];
-      for (const id of [tokens[0].id, other.res.body.data.id as string, neverExistingId()]) {
+      for (const id of [tokens[0].id, other.res.body.data.id as string, unusedId()]) {
         const s = await asClient(w, method, `/api/v2/api-tokens/${id}/relationships/client`, body);
         expect(errorOf(s)).toEqual({ status: 403, code: 'forbidden', source: undefined });
         answers.push(s);
@@ -262,7 +263,7 @@ describe('write tenancy', () => {
   describe('atomic operations', () => {
     async function clientAtomic(w: World, ops: unknown[], host?: string): Promise<Sent> {
       const s = await atomicAs(w.token, ops, host);
-      expectNoLeak(s, w.all, w.visible);
+      expectNoHiddenIdLeaked(s, w.all, w.visible);
       return s;
     }
 
@@ -339,7 +340,7 @@ describe('write tenancy', () => {
       it(`When a client token sends the operation (${c.label}) on what it cannot see, then it answers ${c.outStatus} exactly as for an id that never existed`, async () => {
         const { op, hidden } = await c.op(w, 'out');
         expect(hidden).toBeDefined();
-        const missing = neverExistingId();
+        const missing = unusedId();
         const a = await clientAtomic(w, [op]);
         const b = await clientAtomic(w, [JSON.parse(JSON.stringify(op).split(hidden!).join(missing))]);
         expect(errorOf(a)).toEqual({ status: c.outStatus, code: c.outStatus === 403 ? 'forbidden' : 'not_found', source: { pointer: '/atomic:operations/0' } });
@@ -356,7 +357,7 @@ describe('write tenancy', () => {
 
     it('When a client token sends an operation on what it can see after one on what it cannot, then the first decides: 404 at /atomic:operations/0, as for an id that never existed', async () => {
       const w = await new World(h).build();
-      const missing = neverExistingId();
+      const missing = unusedId();
       const mine = { op: 'update', data: { type: 'client', id: w.Tc, attributes: { name: 'x' } } };
       const theirs = (id: string) => ({ op: 'update', data: { type: 'client', id, attributes: { name: 'x' } } });
       const a = await clientAtomic(w, [theirs(w.Xc), mine]);
@@ -384,7 +385,7 @@ describe('write tenancy', () => {
     it('When a relationship write at the subdomain names a parent outside the subtree, then it answers 404 related_not_found at /data, exactly as for an id that never existed', async () => {
       const s = slug();
       const w = await new World(h).build(s);
-      const missing = neverExistingId();
+      const missing = unusedId();
       const url = `/api/v2/clients/${w.Tcc}/relationships/parent`;
       const a = await sendAny(h.admin, 'PATCH', url, { data: { type: 'client', id: w.X } }, hostOf(s));
       const b = await sendAny(h.admin, 'PATCH', url, { data: { type: 'client', id: missing } }, hostOf(s));
@@ -399,7 +400,7 @@ describe('write tenancy', () => {
       const le = registry.get('legal-entity');
       const mine = await w.ownedBy(le, w.Tc);
       const theirs = await w.ownedBy(le, w.Xc);
-      const missing = neverExistingId();
+      const missing = unusedId();
       const url = `/api/v2/clients/${w.Tc}/relationships/legalEntities`;
       // DELETE of an owned member is refused (403) before body ids are looked up: name a non-member of the subtree first.
       const first = method === 'DELETE' ? await w.ownedBy(le, w.Tc2) : mine;
@@ -414,7 +415,7 @@ describe('write tenancy', () => {
     it('When a relationship write at the subdomain targets a client outside the subtree, then it answers 404 not_found, as for an id that never existed', async () => {
       const s = slug();
       const w = await new World(h).build(s);
-      const missing = neverExistingId();
+      const missing = unusedId();
       const a = await sendAny(h.admin, 'POST', `/api/v2/clients/${w.Xc}/relationships/children`, { data: [{ type: 'client', id: w.Tcc }] }, hostOf(s));
       const b = await sendAny(h.admin, 'POST', `/api/v2/clients/${missing}/relationships/children`, { data: [{ type: 'client', id: w.Tcc }] }, hostOf(s));
       expect(errorOf(a)).toEqual({ status: 404, code: 'not_found', source: undefined });
@@ -448,7 +449,7 @@ describe('write tenancy', () => {
     it('When an atomic add at the subdomain names an owner outside the subtree, then it answers 404 related_not_found at /atomic:operations/1/data/relationships/client/data and nothing is created', async () => {
       const s = slug();
       const w = await new World(h).build(s);
-      const missing = neverExistingId();
+      const missing = unusedId();
       const ops = (owner: string) => [
         { op: 'add', data: { type: 'project', attributes: { name: 'inside' }, relationships: { client: { data: { type: 'client', id: w.Tc } } } } },
         { op: 'add', data: { type: 'project', attributes: { name: 'outside' }, relationships: { client: { data: { type: 'client', id: owner } } } } },
@@ -464,7 +465,7 @@ describe('write tenancy', () => {
     it('When an atomic relationship operation at the subdomain refers to a client outside the subtree, then it answers 404 not_found at /atomic:operations/0, as for an id that never existed', async () => {
       const s = slug();
       const w = await new World(h).build(s);
-      const missing = neverExistingId();
+      const missing = unusedId();
       const op = (id: string) => [{ op: 'add', ref: { type: 'client', id, relationship: 'children' }, data: [{ type: 'client', id: w.Tcc }] }];
       const a = await atomicAs(h.admin, op(w.X), hostOf(s));
       const b = await atomicAs(h.admin, op(missing), hostOf(s));

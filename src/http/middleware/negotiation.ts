@@ -33,6 +33,8 @@ function onlyAllowedParams(range: MediaRange, allowQ: boolean): boolean {
 /** Picks the response media type from Accept, or throws 406 (JSON:API 1.1 §content negotiation). */
 /** The atomic operations extension (SPEC §5), the one extension this API supports, at /operations. */
 export const ATOMIC_EXT = 'https://jsonapi.org/ext/atomic';
+/** The media type of an atomic request and its answer. */
+export const ATOMIC_MEDIA_TYPE = `${JSONAPI}; ext="${ATOMIC_EXT}"`;
 
 function extensions(range: MediaRange): string[] {
   return (range.params.get('ext') ?? '').split(' ').filter((e) => e !== '');
@@ -104,7 +106,7 @@ export function jsonApiMediaType(req: Request, res: Response, next: NextFunction
 export function jsonApiNegotiation(req: Request, res: Response, next: NextFunction): void {
   const atomic = isOperations(req) ? [ATOMIC_EXT] : [];
   res.locals.mediaType = negotiateAccept(req.get('accept'), atomic);
-  if (atomic.length > 0) res.locals.mediaType = `${JSONAPI}; ext="${ATOMIC_EXT}"`;
+  if (atomic.length > 0) res.locals.mediaType = ATOMIC_MEDIA_TYPE;
   if (hasBody(req) || ['POST', 'PATCH'].includes(req.method)) checkContentType(req.get('content-type'), req.method === 'POST' ? atomic : []);
   next();
 }
