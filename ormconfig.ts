@@ -23,9 +23,7 @@ export function dataSourceOptions(databaseUrl: string, logger?: Logger): DataSou
       timeout: 100,
       prepareDatabase: (db: { function: (name: string, opts: object, fn: (s: unknown) => unknown) => void }) => {
         // Unicode case folding, the same rule the service applies to its parameters.
-        db.function('casefold', { deterministic: true }, (s: unknown) =>
-          typeof s === 'string' ? s.toUpperCase().toLowerCase() : s,
-        );
+        db.function('casefold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toUpperCase().toLowerCase() : s));
       },
     };
   }

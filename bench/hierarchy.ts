@@ -117,9 +117,7 @@ export function measureHierarchy(file: string, info: DatasetInfo, budgetMs = 200
       const moveName = `move a root's subtree (${info.rootDescendants + 1} clients) under another root`;
       const setParent = db.prepare(`UPDATE "clients" SET "parent_id" = ?, "version" = "version" + 1 WHERE "id" = ?`);
       const oldPath = `/${info.rootId}/`;
-      const rewrite = db.prepare(
-        `UPDATE "clients" SET "path" = ? || substr("path", ?) WHERE "path" >= ? AND "path" < ?`,
-      );
+      const rewrite = db.prepare(`UPDATE "clients" SET "path" = ? || substr("path", ?) WHERE "path" >= ? AND "path" < ?`);
       const rolledBack = (fn: () => void) => () => {
         db.exec('BEGIN');
         try {
@@ -129,12 +127,22 @@ export function measureHierarchy(file: string, info: DatasetInfo, budgetMs = 200
         }
         return {};
       };
-      run(moveName, 'recursive CTE', 1, rolledBack(() => setParent.run(other.id, info.rootId)));
-      run(moveName, 'materialized path', 2, rolledBack(() => {
-        setParent.run(other.id, info.rootId);
-        const changed = rewrite.run(other.path, 2, oldPath, `${oldPath.slice(0, -1)}0`).changes;
-        if (changed !== info.rootDescendants + 1) throw new Error(`hierarchy: the move rewrote ${changed} paths`);
-      }));
+      run(
+        moveName,
+        'recursive CTE',
+        1,
+        rolledBack(() => setParent.run(other.id, info.rootId)),
+      );
+      run(
+        moveName,
+        'materialized path',
+        2,
+        rolledBack(() => {
+          setParent.run(other.id, info.rootId);
+          const changed = rewrite.run(other.path, 2, oldPath, `${oldPath.slice(0, -1)}0`).changes;
+          if (changed !== info.rootDescendants + 1) throw new Error(`hierarchy: the move rewrote ${changed} paths`);
+        }),
+      );
     }
 
     const summary: string[] = [];

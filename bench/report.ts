@@ -63,7 +63,9 @@ export function scenarioTable(results: readonly ScenarioResult[]): string {
     colAligns: ['left', 'right', 'right', 'right', 'right', 'left'],
   });
   for (const r of results) {
-    const note = r.latency ? (r.problem ?? (r.latency.non2xx + (r.throughput?.non2xx ?? 0) > 0 ? 'non-2xx answers during the run' : '')) : `not run: ${r.status}${r.errorCode ? ` ${r.errorCode}` : ''}`;
+    const note = r.latency
+      ? (r.problem ?? (r.latency.non2xx + (r.throughput?.non2xx ?? 0) > 0 ? 'non-2xx answers during the run' : ''))
+      : `not run: ${r.status}${r.errorCode ? ` ${r.errorCode}` : ''}`;
     table.push([r.title, num(r.throughput?.rps), r.latency ? ms(r.latency.p50) : '-', r.latency ? ms(r.latency.p99) : '-', r.statements === undefined ? '-' : String(r.statements), note]);
   }
   return table.toString();
@@ -90,14 +92,25 @@ export function targets(results: readonly ScenarioResult[], comparisons: BenchRe
   };
   const inSql = (label: string, index: number) => {
     const pair = sql[index];
-    if (pair) out.push({ target: `${label} (SQL only)`, status: pair.ratio >= pair.wanted ? 'met' : 'missed', measured: `${pair.ratio.toFixed(1)}× (median ${ms(pair.fast.timing.median)} vs ${ms(pair.slow.timing.median)} ms)` });
+    if (pair)
+      out.push({
+        target: `${label} (SQL only)`,
+        status: pair.ratio >= pair.wanted ? 'met' : 'missed',
+        measured: `${pair.ratio.toFixed(1)}× (median ${ms(pair.fast.timing.median)} vs ${ms(pair.slow.timing.median)} ms)`,
+      });
   };
   ratio('keyset last page ≥ 10× faster than page-number last page', 'keyset vs page number (last page)');
   inSql('keyset last page ≥ 10× faster than page-number last page', 1);
   const include = by('list-include')?.latency;
-  out.push(include ? { target: 'list with include p50 < 25 ms', status: include.p50 < 25 ? 'met' : 'missed', measured: `${ms(include.p50)} ms` } : { target: 'list with include p50 < 25 ms', status: 'not run', measured: '-' });
+  out.push(
+    include
+      ? { target: 'list with include p50 < 25 ms', status: include.p50 < 25 ? 'met' : 'missed', measured: `${ms(include.p50)} ms` }
+      : { target: 'list with include p50 < 25 ms', status: 'not run', measured: '-' },
+  );
   const one = by('get-one')?.throughput;
-  out.push(one ? { target: 'get one > 1,500 req/s', status: one.rps > 1500 ? 'met' : 'missed', measured: `${num(one.rps)} req/s` } : { target: 'get one > 1,500 req/s', status: 'not run', measured: '-' });
+  out.push(
+    one ? { target: 'get one > 1,500 req/s', status: one.rps > 1500 ? 'met' : 'missed', measured: `${num(one.rps)} req/s` } : { target: 'get one > 1,500 req/s', status: 'not run', measured: '-' },
+  );
   ratio('contains on names ≥ 3× faster than a full scan', 'contains vs full scan');
   inSql('contains on names ≥ 3× faster than a full scan', 0);
   return out;

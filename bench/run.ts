@@ -76,7 +76,10 @@ async function runScenarios(options: BenchOptions, db: Database, info: DatasetIn
       const second = await get(url, headers);
       const doc = parse(first.body);
       bodies.set(scenario.name, doc);
-      const counted = [first, second].map((r) => r.headers['x-statement-count']).filter((h): h is string => typeof h === 'string').map(Number);
+      const counted = [first, second]
+        .map((r) => r.headers['x-statement-count'])
+        .filter((h): h is string => typeof h === 'string')
+        .map(Number);
       const statements = counted.length > 0 ? Math.min(...counted) : undefined;
       const base = { name: scenario.name, title: scenario.title, path: scenario.path, token: scenario.token, status: first.status, statements };
       if (first.status < 200 || first.status >= 300) {
@@ -96,10 +99,7 @@ async function runScenarios(options: BenchOptions, db: Database, info: DatasetIn
       const latency = await load(url, headers, LATENCY_CONNECTIONS, options.seconds);
       const throughput = await load(url, headers, THROUGHPUT_CONNECTIONS, options.seconds);
       results.push({ ...base, problem, latency, throughput });
-      out(
-        `  ${scenario.name}: ${throughput.rps.toFixed(0)} req/s, p50 ${ms(latency.p50)} ms, p99 ${ms(latency.p99)} ms, ${statements ?? '?'} statements` +
-          (problem ? ` (${problem})` : ''),
-      );
+      out(`  ${scenario.name}: ${throughput.rps.toFixed(0)} req/s, p50 ${ms(latency.p50)} ms, p99 ${ms(latency.p99)} ms, ${statements ?? '?'} statements` + (problem ? ` (${problem})` : ''));
     }
   } finally {
     await service.stop();

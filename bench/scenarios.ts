@@ -74,7 +74,10 @@ export function scenarios(info: DatasetInfo): Scenario[] {
       title: `filter[descendantOf]=root (${info.rootDescendants} descendants)`,
       path: `/api/v2/clients?filter[descendantOf]=${info.rootId}&page[size]=${PAGE}`,
       token: 'admin',
-      check: (doc) => (doc.meta?.page?.total === undefined || doc.meta.page.total === info.rootDescendants ? size(Math.min(PAGE, info.rootDescendants))(doc) : `total ${doc.meta.page.total}, expected ${info.rootDescendants}`),
+      check: (doc) =>
+        doc.meta?.page?.total === undefined || doc.meta.page.total === info.rootDescendants
+          ? size(Math.min(PAGE, info.rootDescendants))(doc)
+          : `total ${doc.meta.page.total}, expected ${info.rootDescendants}`,
     },
     {
       name: 'last-page-number',

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 
-
 /**
  * What the soak knows it wrote: every resource a worker created, with the values of its last
  * acknowledged write; the contended (shared) clients with every acknowledged name change; the
@@ -110,13 +109,7 @@ export class Ledger {
   }
 }
 
-export type ProblemKind =
-  | 'server error'
-  | 'no response'
-  | 'unexpected status'
-  | 'read-after-write mismatch'
-  | 'scope leak'
-  | 'keyset order';
+export type ProblemKind = 'server error' | 'no response' | 'unexpected status' | 'read-after-write mismatch' | 'scope leak' | 'keyset order';
 
 /** Problems seen while the load ran, with a few samples each. */
 export class Problems {
@@ -138,4 +131,3 @@ export class Problems {
     return Object.fromEntries([...this.counts.entries()].map(([k, n]) => [k, { count: n, samples: this.samples.get(k) ?? [] }]));
   }
 }
-

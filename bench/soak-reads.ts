@@ -40,9 +40,7 @@ export abstract class ReadingWorker extends WorkerCore {
   protected async keysetWalk(who: 'admin' | 'client'): Promise<void> {
     const op = who === 'admin' ? 'keyset walk' : 'client: keyset walk';
     const byId = this.chance(0.7);
-    const first = this.chance(0.15)
-      ? `/api/v2/clients?page[size]=50&page[before]=`
-      : `/api/v2/clients?page[size]=50${byId ? '' : '&sort=name'}&page[after]=`;
+    const first = this.chance(0.15) ? `/api/v2/clients?page[size]=50&page[before]=` : `/api/v2/clients?page[size]=50${byId ? '' : '&sort=name'}&page[after]=`;
     let path: string | undefined = first;
     let last = '';
     for (let pageNo = 0; path !== undefined && pageNo < 4; pageNo++) {
@@ -127,7 +125,13 @@ export abstract class ReadingWorker extends WorkerCore {
     if (this.expect(op, related, a, [200])) {
       const want = this.ownedOf(x.id, kind);
       const rows = many(a.doc);
-      if (!sameSet(rows.map((r) => r.id), want)) this.mismatch(op, `${related}: [${rows.map((r) => r.id).join(',')}] instead of [${want.join(',')}]`);
+      if (
+        !sameSet(
+          rows.map((r) => r.id),
+          want,
+        )
+      )
+        this.mismatch(op, `${related}: [${rows.map((r) => r.id).join(',')}] instead of [${want.join(',')}]`);
       for (const r of rows) {
         const t = this.owned.get(r.id);
         if (t && !t.uncertain) this.verifyObject(op, t, r);
@@ -250,7 +254,13 @@ export abstract class ReadingWorker extends WorkerCore {
     if (!this.expect(op, path, c, [200])) return;
     const rows = many(c.doc);
     this.assertInside(op, rows, path);
-    if (!sameSet(rows.map((r) => r.id), chain)) this.mismatch(op, `${path}: [${rows.map((r) => r.id).join(',')}] instead of [${chain.join(',')}]`);
+    if (
+      !sameSet(
+        rows.map((r) => r.id),
+        chain,
+      )
+    )
+      this.mismatch(op, `${path}: [${rows.map((r) => r.id).join(',')}] instead of [${chain.join(',')}]`);
   }
 
   protected async clientOwnedList(): Promise<void> {

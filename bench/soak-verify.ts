@@ -42,7 +42,10 @@ async function openPostgres(url: string): Promise<Db> {
     kind: 'postgres',
     all: async <T>(sql: string, params: readonly unknown[] = []) => {
       let n = 0;
-      const res = await client.query(sql.replace(/\?/g, () => `$${++n}`), params as unknown[]);
+      const res = await client.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params as unknown[],
+      );
       return res.rows as T[];
     },
     close: () => client.end(),
@@ -116,7 +119,12 @@ export interface VerifyInput {
 
 /** Attribute → column of every attribute a worker writes (all but the timestamps), from the registry. */
 const columns = (kind: string): Record<string, string> =>
-  Object.fromEntries(registry.get(kind).attributes.filter((a) => a.kind !== 'timestamp').map((a) => [a.name, a.column]));
+  Object.fromEntries(
+    registry
+      .get(kind)
+      .attributes.filter((a) => a.kind !== 'timestamp')
+      .map((a) => [a.name, a.column]),
+  );
 
 function invariant(name: string, problems: readonly string[], okDetail: string): Invariant {
   return { name, ok: problems.length === 0, detail: problems.length === 0 ? okDetail : `${problems.length}: ${problems.slice(0, 5).join('; ')}` };
@@ -245,7 +253,13 @@ export async function verify(input: VerifyInput): Promise<Verification> {
 
     return {
       databaseVersion: version,
-      rows: { clients: clients.length, 'legal-entities': owned['legal-entity'].length, 'reporting-entities': owned['reporting-entity'].length, projects: owned.project.length, 'api-tokens': tokens.length },
+      rows: {
+        clients: clients.length,
+        'legal-entities': owned['legal-entity'].length,
+        'reporting-entities': owned['reporting-entity'].length,
+        projects: owned.project.length,
+        'api-tokens': tokens.length,
+      },
       resourcesChecked: checked,
       deletesChecked: deletes,
       versionsChecked: versions,

@@ -39,8 +39,7 @@ export const FLAT = 'application/json';
 /** The outside marker as a query value. */
 export const OUT_Q = encodeURIComponent(marker('out'));
 
-const idOf = (ref: Identifier | Identifier[] | null | undefined): string | null | undefined =>
-  ref === undefined ? undefined : ref === null ? null : Array.isArray(ref) ? undefined : ref.id;
+const idOf = (ref: Identifier | Identifier[] | null | undefined): string | null | undefined => (ref === undefined ? undefined : ref === null ? null : Array.isArray(ref) ? undefined : ref.id);
 
 export function single(doc: Doc): ResourceObject | undefined {
   const d = doc.data;

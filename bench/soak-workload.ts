@@ -93,7 +93,10 @@ export class Worker extends WritingWorker {
       p: { name: this.name(side, labels.p, 0) } as Record<string, string | null>,
     };
     const operations: unknown[] = [
-      { op: 'add', data: { type: 'client', lid: 'a', attributes: { name: attrs.a.name, email: attrs.a.email }, ...(parent ? { relationships: { parent: { data: { type: 'client', id: parent } } } } : {}) } },
+      {
+        op: 'add',
+        data: { type: 'client', lid: 'a', attributes: { name: attrs.a.name, email: attrs.a.email }, ...(parent ? { relationships: { parent: { data: { type: 'client', id: parent } } } } : {}) },
+      },
       { op: 'add', data: { type: 'client', lid: 'b', attributes: { name: attrs.b.name }, relationships: { parent: { data: { type: 'client', lid: 'a' } } } } },
       { op: 'add', data: { type: 'legal-entity', attributes: { name: attrs.le.name, country: attrs.le.country }, relationships: { client: { data: { type: 'client', lid: 'b' } } } } },
       { op: 'add', data: { type: 'project', attributes: { name: attrs.p.name }, relationships: { client: { data: { type: 'client', lid: 'a' } } } } },
@@ -132,7 +135,13 @@ export class Worker extends WritingWorker {
     const le = this.track('legal-entity', ole, side, labels.le, attrs.le, b.id);
     const p = this.track('project', op4, side, labels.p, attrs.p, a.id);
     // Each at version 1: creating a child or an owned entity is a write to the new row only.
-    for (const [t, obj] of [[a, oa], [b, ob], [le, ole], [p, op4]] as const) this.verifyObject(op, t, obj);
+    for (const [t, obj] of [
+      [a, oa],
+      [b, ob],
+      [le, ole],
+      [p, op4],
+    ] as const)
+      this.verifyObject(op, t, obj);
     if (shared) {
       shared.client.acks.push({ version: shared.version + 1, name: shared.name, worker: this.index, op });
       this.note(objects[4], shared.version + 1);
@@ -147,7 +156,10 @@ export class Worker extends WritingWorker {
     const side: Side = this.chance(0.5) ? 'in' : 'out';
     const names = [this.name(side, `w${this.index} c${n}x`, 0), this.name(side, `w${this.index} le${n}x`, 0)];
     const operations = [
-      { op: 'add', data: { type: 'client', lid: 'x', attributes: { name: names[0] }, relationships: { parent: { data: { type: 'client', id: side === 'in' ? this.world.tenant : this.world.outside } } } } },
+      {
+        op: 'add',
+        data: { type: 'client', lid: 'x', attributes: { name: names[0] }, relationships: { parent: { data: { type: 'client', id: side === 'in' ? this.world.tenant : this.world.outside } } } },
+      },
       { op: 'add', data: { type: 'legal-entity', attributes: { name: names[1], country: 'XX' }, relationships: { client: { data: { type: 'client', lid: 'x' } } } } },
     ];
     const reply = await this.send(op, 'POST', '/api/v2/operations', 'admin', { 'atomic:operations': operations }, { Accept: ATOMIC }, ATOMIC);

@@ -70,11 +70,18 @@ function need(reply: Reply, status: number, what: string): ResourceObject {
 }
 
 /** The fixed part of the data: the outside root, the tenant below it (the client token's client), the shared clients. */
-async function setUp(http: HttpDriver, admin: string, tag: string, sharedCount: number): Promise<{ outside: string; tenant: string; shared: SharedClient[]; clientToken: string; clientTokenId: string }> {
+async function setUp(
+  http: HttpDriver,
+  admin: string,
+  tag: string,
+  sharedCount: number,
+): Promise<{ outside: string; tenant: string; shared: SharedClient[]; clientToken: string; clientTokenId: string }> {
   const post = (p: string, body: unknown) => http.request('set-up', 'POST', p, { token: admin, body });
   const outside = need(await post('/api/v2/clients', { data: { type: 'client', attributes: { name: `soak ${tag} ${marker('out')} outside root` } } }), 201, 'the outside root').id;
   const tenant = need(
-    await post('/api/v2/clients', { data: { type: 'client', attributes: { name: `soak ${tag} ${marker('in')} tenant`, slug: `soak-${tag}-tenant` }, relationships: { parent: { data: { type: 'client', id: outside } } } } }),
+    await post('/api/v2/clients', {
+      data: { type: 'client', attributes: { name: `soak ${tag} ${marker('in')} tenant`, slug: `soak-${tag}-tenant` }, relationships: { parent: { data: { type: 'client', id: outside } } } },
+    }),
     201,
     'the tenant',
   ).id;
@@ -88,7 +95,9 @@ async function setUp(http: HttpDriver, admin: string, tag: string, sharedCount: 
     shared.push({ id, index: i, acks: [], uncertain: false });
   }
   const token = need(
-    await post('/api/v2/api-tokens', { data: { type: 'api-token', attributes: { name: `soak ${tag} client token`, role: 'client' }, relationships: { client: { data: { type: 'client', id: tenant } } } } }),
+    await post('/api/v2/api-tokens', {
+      data: { type: 'api-token', attributes: { name: `soak ${tag} client token`, role: 'client' }, relationships: { client: { data: { type: 'client', id: tenant } } } },
+    }),
     201,
     'the client token',
   );
@@ -253,17 +262,42 @@ function print(r: SoakReport, busy: string | undefined): void {
   if (busy) out(busy);
   out(`Database: ${r.database.version} (${r.database.url})`);
   out(`Duration: ${r.durationSeconds} s, ${r.options.workers} workers over keep-alive HTTP, seed ${r.options.seed}`);
-  out(`Requests served: ${n(r.requests)}, ${n(r.requestsPerSecond)} req/s; latency p50 ${ms(r.latencyMs.p50)} ms, p99 ${ms(r.latencyMs.p99)} ms (mean ${ms(r.latencyMs.mean)}, max ${ms(r.latencyMs.max)})`);
-  out(`By status: ${Object.entries(r.statuses).map(([k, v]) => `${k}: ${n(v)}`).join(', ')}`);
-  out(`4xx by code: ${Object.entries(r.errorCodes4xx).map(([k, v]) => `${k}: ${n(v)}`).join(', ') || 'none'}`);
+  out(
+    `Requests served: ${n(r.requests)}, ${n(r.requestsPerSecond)} req/s; latency p50 ${ms(r.latencyMs.p50)} ms, p99 ${ms(r.latencyMs.p99)} ms (mean ${ms(r.latencyMs.mean)}, max ${ms(r.latencyMs.max)})`,
+  );
+  out(
+    `By status: ${Object.entries(r.statuses)
+      .map(([k, v]) => `${k}: ${n(v)}`)
+      .join(', ')}`,
+  );
+  out(
+    `4xx by code: ${
+      Object.entries(r.errorCodes4xx)
+        .map(([k, v]) => `${k}: ${n(v)}`)
+        .join(', ') || 'none'
+    }`,
+  );
   out(`5xx: ${r.serverErrors} (the bar is zero)${r.transportErrors ? `; no answer: ${r.transportErrors}` : ''}`);
   for (const sample of r.serverErrorSamples.slice(0, 5)) out(`  ${sample}`);
   out(`Writes acknowledged: ${n(r.writesAcknowledged)}`);
   const ops = new Table({ head: ['operation', 'requests', 'p50 ms', 'p99 ms', 'statuses'], style: plain, chars, colAligns: ['left', 'right', 'right', 'right', 'left'] });
-  for (const o of r.operations) ops.push([o.op, n(o.count), ms(o.p50), ms(o.p99), Object.entries(o.statuses).map(([k, v]) => `${k}×${v}`).join(' ')]);
+  for (const o of r.operations)
+    ops.push([
+      o.op,
+      n(o.count),
+      ms(o.p50),
+      ms(o.p99),
+      Object.entries(o.statuses)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(' '),
+    ]);
   out(ops.toString());
   const v = r.verification;
-  out(`Database after the run: ${Object.entries(v.rows).map(([k, c]) => `${n(c)} ${k}`).join(', ')}`);
+  out(
+    `Database after the run: ${Object.entries(v.rows)
+      .map(([k, c]) => `${n(c)} ${k}`)
+      .join(', ')}`,
+  );
   out(
     `Lost writes: ${v.lostWrites} (checked ${n(v.resourcesChecked)} resources with their last acknowledged values, ${n(v.deletesChecked)} of them deleted, ${n(v.versionsChecked)} versions; ` +
       `${v.sharedChecked} shared clients with ${n(v.sharedAcks)} acknowledged If-Match writes; ${v.uncertainSkipped} uncertain skipped)`,
@@ -278,7 +312,11 @@ function print(r: SoakReport, busy: string | undefined): void {
     out(`  ${kind}: ${p.count}`);
     for (const sample of p.samples.slice(0, 5)) out(`    ${sample}`);
   }
-  out(`Checks made: ${Object.entries(r.checks).map(([k, c]) => `${k}: ${n(c)}`).join('; ')}`);
+  out(
+    `Checks made: ${Object.entries(r.checks)
+      .map(([k, c]) => `${k}: ${n(c)}`)
+      .join('; ')}`,
+  );
   for (const [note, count] of Object.entries(r.notes)) out(`Note: ${note}: ${count} times`);
   out(r.passed ? 'PASSED' : `FAILED: ${r.failures.join('; ')}`);
 }

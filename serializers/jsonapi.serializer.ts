@@ -131,7 +131,10 @@ export class DocumentSerializer {
       const included: JsonObject[] = [];
       for (const [t, views] of byType) {
         const part = clean((await this.serializer(t).serialize(views)) as unknown as JsonObject);
-        this.finish(part.data as JsonObject[], views.map((v) => (v as Viewed)[RECORD]));
+        this.finish(
+          part.data as JsonObject[],
+          views.map((v) => (v as Viewed)[RECORD]),
+        );
         included.push(...(part.data as JsonObject[]));
       }
       out.included = included;

@@ -35,16 +35,7 @@ export class Initial1763884800000 implements MigrationInterface {
     await q.createTable(
       new Table({
         name: 'clients',
-        columns: [
-          id(),
-          text('name', 200),
-          text('email', 254, true),
-          text('email_key', 254, true),
-          text('slug', 63, true),
-          ref('parent_id', true),
-          version(),
-          ...stamps(),
-        ],
+        columns: [id(), text('name', 200), text('email', 254, true), text('email_key', 254, true), text('slug', 63, true), ref('parent_id', true), version(), ...stamps()],
         indices: [
           { name: 'uq_clients_email_key', columnNames: ['email_key'], isUnique: true },
           { name: 'uq_clients_slug', columnNames: ['slug'], isUnique: true },
@@ -67,16 +58,7 @@ export class Initial1763884800000 implements MigrationInterface {
     await q.createTable(
       new Table({
         name: 'api_tokens',
-        columns: [
-          id(),
-          text('name', 200),
-          text('role', 10),
-          ref('client_id', true),
-          text('token_hash', 64),
-          version(),
-          ...stamps(),
-          text('last_used_at', 24, true),
-        ],
+        columns: [id(), text('name', 200), text('role', 10), ref('client_id', true), text('token_hash', 64), version(), ...stamps(), text('last_used_at', 24, true)],
         indices: [
           { name: 'ix_api_tokens_client_id', columnNames: ['client_id'] },
           { name: 'uq_api_tokens_token_hash', columnNames: ['token_hash'], isUnique: true },

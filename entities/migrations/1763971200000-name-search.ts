@@ -23,9 +23,7 @@ export class NameSearch1763971200000 implements MigrationInterface {
       await q.query('CREATE INDEX "ix_clients_name_key_trgm" ON "clients" USING gin ("name_key" gin_trgm_ops)');
       return;
     }
-    await q.query(
-      `CREATE VIRTUAL TABLE "clients_name_fts" USING fts5(name_key, content='clients', content_rowid='rowid', tokenize='trigram')`,
-    );
+    await q.query(`CREATE VIRTUAL TABLE "clients_name_fts" USING fts5(name_key, content='clients', content_rowid='rowid', tokenize='trigram')`);
     await q.query(`CREATE TRIGGER "clients_name_fts_ai" AFTER INSERT ON "clients" BEGIN
       INSERT INTO "clients_name_fts"(rowid, name_key) VALUES (new.rowid, new.name_key); END`);
     await q.query(`CREATE TRIGGER "clients_name_fts_ad" AFTER DELETE ON "clients" BEGIN

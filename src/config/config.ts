@@ -89,9 +89,14 @@ function trustProxy(raw: string | undefined): false | number | string[] {
     return hops;
   }
   if (value === 'true') {
-    throw new ConfigError('TRUST_PROXY=true would trust every X-Forwarded-For (any caller could choose its address); give the number of proxies in front of the service (1) or their addresses (10.0.0.0/8)');
+    throw new ConfigError(
+      'TRUST_PROXY=true would trust every X-Forwarded-For (any caller could choose its address); give the number of proxies in front of the service (1) or their addresses (10.0.0.0/8)',
+    );
   }
-  const entries = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const entry of entries) {
     if (!isProxyEntry(entry)) throw new ConfigError(`TRUST_PROXY must be a hop count or a list of proxy addresses or subnets, got "${entry}"`);
   }

@@ -128,10 +128,7 @@ export class Database {
     return this.write(async (ex) => {
       const [table, name, value] = [q(SETTINGS.table), q(SETTINGS.name), q(SETTINGS.value)];
       const insert = new Params();
-      await ex.run(
-        `INSERT INTO ${table} (${name}, ${value}) VALUES (${insert.add('cursor_secret')}, ${insert.add(randomBytes(32).toString('base64url'))}) ON CONFLICT (${name}) DO NOTHING`,
-        insert,
-      );
+      await ex.run(`INSERT INTO ${table} (${name}, ${value}) VALUES (${insert.add('cursor_secret')}, ${insert.add(randomBytes(32).toString('base64url'))}) ON CONFLICT (${name}) DO NOTHING`, insert);
       const read = new Params();
       const rows = await ex.query<{ value: string }>(`SELECT ${value} AS value FROM ${table} WHERE ${name} = ${read.add('cursor_secret')}`, read);
       return rows[0].value;

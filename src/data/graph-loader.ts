@@ -115,7 +115,15 @@ export class GraphLoader {
   private async loadToMany(rel: ToManyDef, records: ResourceRecord[], full: boolean): Promise<ResourceRecord[]> {
     const target = this.registry.get(rel.target);
     const columns = full ? [...new Set([...this.columns(target), rel.inverseColumn])] : [ID_COLUMN, rel.inverseColumn];
-    const rows = await selectMembers(this.ex, target, rel.inverseColumn, records.map((r) => r.id), columns, this.scope, this.maxLinkage);
+    const rows = await selectMembers(
+      this.ex,
+      target,
+      rel.inverseColumn,
+      records.map((r) => r.id),
+      columns,
+      this.scope,
+      this.maxLinkage,
+    );
     const byOwner = new Map<string, { ids: string[]; total: number }>();
     const reached: ResourceRecord[] = [];
     for (const row of rows) {

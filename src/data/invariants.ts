@@ -66,9 +66,7 @@ async function references(read: ReadRows, registry: Registry, def: ResourceDef, 
   const target = registry.get(rel.target);
   const c = q(rel.column);
   const missing = `(s.${c} IS NOT NULL AND t.${q(ID_COLUMN)} IS NULL)${rel.nullable ? '' : ` OR s.${c} IS NULL`}`;
-  const bad = await read(
-    `SELECT s.${q(ID_COLUMN)} AS id, s.${c} AS ref FROM ${q(def.table)} s LEFT JOIN ${q(target.table)} t ON t.${q(ID_COLUMN)} = s.${c} WHERE ${missing}`,
-  );
+  const bad = await read(`SELECT s.${q(ID_COLUMN)} AS id, s.${c} AS ref FROM ${q(def.table)} s LEFT JOIN ${q(target.table)} t ON t.${q(ID_COLUMN)} = s.${c} WHERE ${missing}`);
   return result(
     `${def.type}.${rel.name} names an existing ${rel.target}${rel.nullable ? '' : ', never NULL'}`,
     bad.map((r) => `${def.type} ${str(r.id)} has ${rel.column} ${str(r.ref) ?? 'NULL'}, which does not exist`),
@@ -93,7 +91,11 @@ export async function rowsInCycles(read: ReadRows, def: ResourceDef): Promise<st
 
 async function cycles(read: ReadRows, def: ResourceDef): Promise<InvariantResult> {
   const found = await rowsInCycles(read, def);
-  return result(`${def.type} hierarchy has no cycle`, found.map((start) => `${def.type} ${start} is its own ancestor`), `every ${def.type} chain ends at a root`);
+  return result(
+    `${def.type} hierarchy has no cycle`,
+    found.map((start) => `${def.type} ${start} is its own ancestor`),
+    `every ${def.type} chain ends at a root`,
+  );
 }
 
 async function unique(read: ReadRows, def: ResourceDef, attr: AttributeDef): Promise<InvariantResult> {
@@ -173,7 +175,11 @@ async function sqliteChecks(read: ReadRows, registry: Registry): Promise<Invaria
   }
   return [
     result('PRAGMA integrity_check', integrity.join() === 'ok' ? [] : integrity, 'ok'),
-    result('PRAGMA foreign_key_check', fk.map((v) => `${str(v.table)} rowid ${str(v.rowid)} points at a missing ${str(v.parent)} row`), 'no violation'),
+    result(
+      'PRAGMA foreign_key_check',
+      fk.map((v) => `${str(v.table)} rowid ${str(v.rowid)} points at a missing ${str(v.parent)} row`),
+      'no violation',
+    ),
     result('every table with a to-one has foreign keys', declared, 'declared in the schema'),
     result('substring indexes match their content (FTS5 integrity-check)', indexes, 'ok'),
   ];

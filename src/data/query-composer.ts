@@ -72,9 +72,18 @@ function attributeCondition(dialect: Dialect, column: string, attribute: Attribu
     case 'ne':
       return `(${eqExpr} IS NULL OR ${eqExpr} <> ${params.add(eqValue(values[0]))})`;
     case 'in':
-      return dialect.inArray(eqExpr, values.map((v) => String(eqValue(v))), params);
+      return dialect.inArray(
+        eqExpr,
+        values.map((v) => String(eqValue(v))),
+        params,
+      );
     case 'nin':
-      return `(${eqExpr} IS NULL OR ${dialect.inArray(eqExpr, values.map((v) => String(eqValue(v))), params, true)})`;
+      return `(${eqExpr} IS NULL OR ${dialect.inArray(
+        eqExpr,
+        values.map((v) => String(eqValue(v))),
+        params,
+        true,
+      )})`;
     case 'null':
       return values[0] ? `${column} IS NULL` : `${column} IS NOT NULL`;
     case 'gt':
@@ -181,9 +190,7 @@ export async function selectRows(ex: Executor, registry: Registry, scope: ScopeS
   const ordered = backwards ? keys.map((k) => ({ ...k, descending: !k.descending })) : keys;
   // NULLS FIRST/LAST only where NULLs can occur: on PostgreSQL an explicit clause that differs
   // from an index's own order (ASC NULLS LAST) keeps the index from serving the ORDER BY.
-  const order = ordered
-    .map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}${k.nullable ? (k.descending ? ' NULLS LAST' : ' NULLS FIRST') : ''}`)
-    .join(', ');
+  const order = ordered.map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}${k.nullable ? (k.descending ? ' NULLS LAST' : ' NULLS FIRST') : ''}`).join(', ');
 
   let limit = '';
   let pageWhere = where;

@@ -42,11 +42,7 @@ export async function principalForSecret(db: Database, secret: string): Promise<
     const p = new Params();
     const cutoff = new Date(now - TOUCH_INTERVAL_MS).toISOString();
     await db.write((ex) =>
-      ex.query(
-        `UPDATE ${TOKENS} SET ${LAST_USED} = ${p.add(new Date(now).toISOString())} ` +
-          `WHERE ${ID} = ${p.add(row.id)} AND (${LAST_USED} IS NULL OR ${LAST_USED} <= ${p.add(cutoff)})`,
-        p,
-      ),
+      ex.query(`UPDATE ${TOKENS} SET ${LAST_USED} = ${p.add(new Date(now).toISOString())} ` + `WHERE ${ID} = ${p.add(row.id)} AND (${LAST_USED} IS NULL OR ${LAST_USED} <= ${p.add(cutoff)})`, p),
     );
   }
   return { tokenId: row.id, role: row.role, clientId: row.client_id };
@@ -115,10 +111,7 @@ async function revokeHash(ex: WriteExecutor, hash: string): Promise<void> {
   const [row] = await ex.query<{ id: string }>(`SELECT ${ID} AS id FROM ${TOKENS} WHERE ${HASH} = ${p.add(hash)}`, p);
   if (row) return deleteRow(ex, UNLIMITED, TOKEN, row.id);
   const k = new Params();
-  await ex.run(
-    `INSERT INTO ${REVOKED.table} (${HASH}, ${REVOKED.at}) VALUES (${k.add(hash)}, ${k.add(nowIso())}) ON CONFLICT (${HASH}) DO NOTHING`,
-    k,
-  );
+  await ex.run(`INSERT INTO ${REVOKED.table} (${HASH}, ${REVOKED.at}) VALUES (${k.add(hash)}, ${k.add(nowIso())}) ON CONFLICT (${HASH}) DO NOTHING`, k);
 }
 
 /**

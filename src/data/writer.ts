@@ -17,8 +17,7 @@ export async function insertRow(ex: WriteExecutor, def: ResourceDef, values: Rec
   const params = new Params();
   const columns = Object.keys(values);
   await ex.run(
-    `INSERT INTO ${q(def.table)} (${columns.map(q).join(', ')}) VALUES (${columns.map((c) => params.add(values[c])).join(', ')})` +
-      (unlessTaken ? ` ON CONFLICT (${q(unlessTaken)}) DO NOTHING` : ''),
+    `INSERT INTO ${q(def.table)} (${columns.map(q).join(', ')}) VALUES (${columns.map((c) => params.add(values[c])).join(', ')})` + (unlessTaken ? ` ON CONFLICT (${q(unlessTaken)}) DO NOTHING` : ''),
     params,
   );
 }

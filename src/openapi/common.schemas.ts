@@ -18,28 +18,26 @@ export function commonSchemas(registry: Registry): Record<string, Obj> {
       description: 'An absolute URL and an RFC 3986 URI: brackets in a query, and any other character a path or query may not hold, are percent-encoded.',
     },
     NullableLink: { oneOf: [{ $ref: '#/components/schemas/Link' }, { type: 'null' }] },
-    JsonApi: object(
-      { version: { const: '1.1' }, ext: { type: 'array', items: { type: 'string', format: 'uri' } } },
-      ['version'],
-    ),
+    JsonApi: object({ version: { const: '1.1' }, ext: { type: 'array', items: { type: 'string', format: 'uri' } } }, ['version']),
     RestrictedMeta: object({ restricted: { const: true } }, ['restricted'], { description: 'The caller may not see the related resource.' }),
     RelationshipLinks: object({ self: ref('Link'), related: ref('Link') }, ['self', 'related']),
     ToManyRelationshipLinks: object({ self: ref('Link'), related: ref('Link'), next: ref('Link') }, ['self', 'related'], {
       description: 'next: present when the linkage shows only the first members; it is the next page of the relationship endpoint.',
     }),
-    PageLinks: object(
-      { self: ref('Link'), first: ref('Link'), last: ref('Link'), prev: ref('NullableLink'), next: ref('NullableLink') },
-      ['self'],
-      { description: 'Pagination links keep every other query parameter. Keyset pages: next/prev carry signed cursors, null at the ends.' },
+    PageLinks: object({ self: ref('Link'), first: ref('Link'), last: ref('Link'), prev: ref('NullableLink'), next: ref('NullableLink') }, ['self'], {
+      description: 'Pagination links keep every other query parameter. Keyset pages: next/prev carry signed cursors, null at the ends.',
+    }),
+    RelationshipPageLinks: object(
+      {
+        self: ref('Link'),
+        related: ref('Link'),
+        first: ref('Link'),
+        last: ref('Link'),
+        prev: ref('NullableLink'),
+        next: ref('NullableLink'),
+      },
+      ['self', 'related'],
     ),
-    RelationshipPageLinks: object({
-      self: ref('Link'),
-      related: ref('Link'),
-      first: ref('Link'),
-      last: ref('Link'),
-      prev: ref('NullableLink'),
-      next: ref('NullableLink'),
-    }, ['self', 'related']),
     PageMetaPage: {
       type: 'object',
       properties: {

@@ -76,7 +76,13 @@ function listParameters(mapping: FlatMapping, config: Config): Obj[] {
 export function flatPaths(mapping: FlatMapping, config: Config): Record<string, Obj> {
   const n = schemaNames(mapping);
   const content = (schema: string) => ({ 'application/json': { schema: ref(schema) } });
-  const flatId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: prefixedId(mapping.idPrefix, true) }, description: `${mapping.idPrefix}<24 hex>, or the bare 24 hex id.` };
+  const flatId = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', pattern: prefixedId(mapping.idPrefix, true) },
+    description: `${mapping.idPrefix}<24 hex>, or the bare 24 hex id.`,
+  };
   const paths: Record<string, Obj> = {};
   for (const e of FLAT_ENDPOINTS) {
     const item: Obj = e.shape === 'resource' ? { parameters: [flatId] } : {};

@@ -40,7 +40,7 @@ export function buildOpenApi(registry: Registry, config: Config): Obj {
       description: [
         'Clients form a forest (parent/children) and own legal entities, reporting entities and projects.',
         '`/api/v2` is JSON:API 1.1; `/api/clients` is the flat shape of the earlier product over the same model.',
-        'Every `/api` route needs `Authorization: Bearer <token>`. Admin tokens read and write everything; a client token sees its client\'s subtree only (anything else answers 404) and may not write (403).',
+        "Every `/api` route needs `Authorization: Bearer <token>`. Admin tokens read and write everything; a client token sees its client's subtree only (anything else answers 404) and may not write (403).",
         'Methods a route does not have answer 405 `method_not_allowed` with `Allow`; unknown paths answer 404 `not_found`.',
         `Filter operators: ${FILTER_OPERATORS.join(', ')} (contains, startsWith, endsWith on text only). Filters and sorts also reach attributes of to-one paths, e.g. \`filter[parent.name][contains]=acme\`, \`sort=parent.name\`.`,
         [

@@ -15,7 +15,11 @@ export function typeParameters(def: ResourceDef, registry: Registry, config: Con
   const key = (k: string) => `${def.type}.${k}`;
   const out: Record<string, Obj> = {};
   const rels = def.relationships.map((r) => r.name);
-  out[key('include')] = queryParam('include', { type: 'string' }, `Comma-separated relationship paths to include (${rels.join(', ')}; paths like \`${rels[0]}.${registry.get(def.relationships[0].target).relationships[0]?.name ?? ''}\` go further, at most ${config.limits.maxIncludeDepth} deep).`);
+  out[key('include')] = queryParam(
+    'include',
+    { type: 'string' },
+    `Comma-separated relationship paths to include (${rels.join(', ')}; paths like \`${rels[0]}.${registry.get(def.relationships[0].target).relationships[0]?.name ?? ''}\` go further, at most ${config.limits.maxIncludeDepth} deep).`,
+  );
   const sortable = ['id', ...def.attributes.filter((a) => a.sortable).map((a) => a.name)];
   const toOnes = def.relationships.filter((r) => r.kind === 'to-one').map((r) => r.name);
   out[key('sort')] = queryParam(
@@ -61,7 +65,11 @@ export function sharedParameters(registry: Registry, config: Config): Record<str
   const out: Record<string, Obj> = {
     id: { name: 'id', in: 'path', required: true, schema: ref('Id') },
     'page.number': queryParam('page[number]', { type: 'integer', minimum: 1 }, 'Page number (the default mode), from 1.'),
-    'page.size': queryParam('page[size]', { type: 'integer', minimum: 1, maximum: config.limits.maxPageSize }, `Page size (default ${config.limits.defaultPageSize}, at most ${config.limits.maxPageSize}).`),
+    'page.size': queryParam(
+      'page[size]',
+      { type: 'integer', minimum: 1, maximum: config.limits.maxPageSize },
+      `Page size (default ${config.limits.defaultPageSize}, at most ${config.limits.maxPageSize}).`,
+    ),
     'page.after': queryParam('page[after]', { type: 'string' }, 'Keyset pagination: empty for the first page, then the cursor from links.next.', { allowEmptyValue: true }),
     'page.before': queryParam('page[before]', { type: 'string' }, 'Keyset pagination: the cursor from links.prev; empty for the last page.', { allowEmptyValue: true }),
     'If-Match': { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag the resource must still have (else 412 and nothing changes).' },

@@ -24,10 +24,7 @@ export function resourceSchemas(def: ResourceDef, registry: Registry, maxLinkage
   for (const rel of def.relationships) {
     const target = linkageOf(rel);
     const data = rel.kind === 'to-one' ? (rel.nullable ? nullable(ref(target.identifier)) : ref(target.identifier)) : { type: 'array', items: ref(target.identifier) };
-    const meta =
-      rel.kind === 'to-one'
-        ? ref('RestrictedMeta')
-        : { oneOf: [object({ count: { type: 'integer', minimum: 0 } }, ['count']), ref('RestrictedMeta')] };
+    const meta = rel.kind === 'to-one' ? ref('RestrictedMeta') : { oneOf: [object({ count: { type: 'integer', minimum: 0 } }, ['count']), ref('RestrictedMeta')] };
     const links = ref(rel.kind === 'to-one' ? 'RelationshipLinks' : 'ToManyRelationshipLinks');
     relationships[rel.name] = object({ links, data, meta }, ['links'], {
       description:
@@ -112,17 +109,11 @@ export function resourceSchemas(def: ResourceDef, registry: Registry, maxLinkage
     ),
     [n.update]: object(
       {
-        data: object(
-          { type: { const: def.type }, id: ref('Id'), attributes: object(requestAttrs(updatable)), relationships: object(requestRels(false)) },
-          ['type', 'id'],
-        ),
+        data: object({ type: { const: def.type }, id: ref('Id'), attributes: object(requestAttrs(updatable)), relationships: object(requestRels(false)) }, ['type', 'id']),
       },
       ['data'],
     ),
-    [n.toOneLinkage]: object(
-      { jsonapi: ref('JsonApi'), links: ref('RelationshipLinks'), data: nullable(ref(n.identifier)), meta: ref('RestrictedMeta') },
-      ['jsonapi', 'links', 'data'],
-    ),
+    [n.toOneLinkage]: object({ jsonapi: ref('JsonApi'), links: ref('RelationshipLinks'), data: nullable(ref(n.identifier)), meta: ref('RestrictedMeta') }, ['jsonapi', 'links', 'data']),
     [n.toManyLinkage]: object(
       {
         jsonapi: ref('JsonApi'),

@@ -113,7 +113,10 @@ describe('npm run backup -- FILE', () => {
       expect(names.size).toBeGreaterThanOrEqual(400 + before.length);
       // One moment: each writer's clients in the copy are a prefix of what it wrote, with no gap.
       for (let w = 0; w < acknowledged.length; w++) {
-        const ks = [...names].map((n) => /^Writer (\d) #(\d+)$/.exec(n)).filter((m) => m !== null && Number(m[1]) === w).map((m) => Number(m![2]));
+        const ks = [...names]
+          .map((n) => /^Writer (\d) #(\d+)$/.exec(n))
+          .filter((m) => m !== null && Number(m[1]) === w)
+          .map((m) => Number(m![2]));
         ks.sort((a, b) => a - b);
         expect(ks).toEqual(ks.map((_, i) => i));
         expect(ks.length).toBeGreaterThanOrEqual(5);

@@ -118,10 +118,7 @@ describeBrowser('the /docs page in Chromium', () => {
 
   /** Clicks Execute and returns the HTTP response the page received for it. */
   async function execute(block: Locator, pathname: string): Promise<Response> {
-    const [response] = await Promise.all([
-      page.waitForResponse((r) => new URL(r.url()).pathname === pathname && r.request().method() === 'GET'),
-      block.locator('button.execute').click(),
-    ]);
+    const [response] = await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === pathname && r.request().method() === 'GET'), block.locator('button.execute').click()]);
     return response;
   }
 

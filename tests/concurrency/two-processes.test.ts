@@ -2,7 +2,22 @@ import * as fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildService, killAll, removeDatabase, ServerProcess, startServer, tempDatabase } from '../support/server-process';
 import { apiRequest, HttpResponse } from '../support/http-client';
-import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, sameEmailRound, printedTokens, race, serverErrors, serverFor, SharedFile, stopServers, uniqueTag } from '../support/concurrency-helpers';
+import {
+  Cluster,
+  clusterRequest,
+  concurrencyAdminToken,
+  errorsOf,
+  ifMatchRound,
+  on,
+  sameEmailRound,
+  printedTokens,
+  race,
+  serverErrors,
+  serverFor,
+  SharedFile,
+  stopServers,
+  uniqueTag,
+} from '../support/concurrency-helpers';
 import { makeClient } from '../support/factories';
 
 /**
@@ -86,7 +101,7 @@ describe('Two service processes on one SQLite file', () => {
     });
   });
 
-  it('When two root clients are made each other\'s parent in parallel through both processes, 100 times, then the hierarchy never has a cycle, no request answers 5xx, and at most one of each pair succeeds while the other gets 409 conflict', async () => {
+  it("When two root clients are made each other's parent in parallel through both processes, 100 times, then the hierarchy never has a cycle, no request answers 5xx, and at most one of each pair succeeds while the other gets 409 conflict", async () => {
     await timed('test 2 (100 rounds of crossed reparenting)', async () => {
       const tag = uniqueTag();
       const a = await makeClient(on(cluster, 0), { name: `Cycle A ${tag}` });
@@ -96,10 +111,19 @@ describe('Two service processes on one SQLite file', () => {
       for (let round = 0; round < 100; round++) {
         // A's parent → B through the relationship endpoint; B's parent → A through a resource
         // PATCH. Each round swaps which process gets which request.
-        const [toB, toA] = await race(cluster.token, [
-          { server: serverFor(cluster, round), method: 'PATCH', url: `/api/v2/clients/${a}/relationships/parent`, body: { data: { type: 'client', id: b } } },
-          { server: serverFor(cluster, round + 1), method: 'PATCH', url: `/api/v2/clients/${b}`, body: { data: { type: 'client', id: b, relationships: { parent: { data: { type: 'client', id: a } } } } } },
-        ], 5);
+        const [toB, toA] = await race(
+          cluster.token,
+          [
+            { server: serverFor(cluster, round), method: 'PATCH', url: `/api/v2/clients/${a}/relationships/parent`, body: { data: { type: 'client', id: b } } },
+            {
+              server: serverFor(cluster, round + 1),
+              method: 'PATCH',
+              url: `/api/v2/clients/${b}`,
+              body: { data: { type: 'client', id: b, relationships: { parent: { data: { type: 'client', id: a } } } } },
+            },
+          ],
+          5,
+        );
         const context = `round ${round}: A→B ${toB.status} ${toB.text.slice(0, 200)} | B→A ${toA.status} ${toA.text.slice(0, 200)}`;
         expect({ context, errors: serverErrors([toB, toA]) }).toEqual({ context, errors: [] });
         expect({ context, allowed: [204, 409].includes(toB.status) && [200, 409].includes(toA.status) }).toEqual({ context, allowed: true });

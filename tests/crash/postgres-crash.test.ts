@@ -42,7 +42,11 @@ describePg('Crash safety on PostgreSQL', () => {
     }
   }, 30_000);
 
-  it(`When the service is killed with SIGKILL ${ROUNDS} times during concurrent writes, then every acknowledged write is there and nothing is half-written`, async () => {
-    await crashTest('PostgreSQL', OUT!, db!, ROUNDS, WORKERS, SEED);
-  }, 60_000 + ROUNDS * 10_000);
+  it(
+    `When the service is killed with SIGKILL ${ROUNDS} times during concurrent writes, then every acknowledged write is there and nothing is half-written`,
+    async () => {
+      await crashTest('PostgreSQL', OUT!, db!, ROUNDS, WORKERS, SEED);
+    },
+    60_000 + ROUNDS * 10_000,
+  );
 });

@@ -37,9 +37,13 @@ afterAll(async () => {
 });
 
 describe('Crash safety on SQLite', () => {
-  it(`When the service is killed with SIGKILL ${ROUNDS} times during concurrent writes, then every acknowledged write is there and nothing is half-written`, async () => {
-    FILE = tempDatabase();
-    await crashTest('SQLite', OUT!, sqliteDatabase(FILE), ROUNDS, WORKERS, SEED);
-    passed = true;
-  }, 60_000 + ROUNDS * 10_000);
+  it(
+    `When the service is killed with SIGKILL ${ROUNDS} times during concurrent writes, then every acknowledged write is there and nothing is half-written`,
+    async () => {
+      FILE = tempDatabase();
+      await crashTest('SQLite', OUT!, sqliteDatabase(FILE), ROUNDS, WORKERS, SEED);
+      passed = true;
+    },
+    60_000 + ROUNDS * 10_000,
+  );
 });

@@ -65,9 +65,9 @@ const name = fc.oneof(
   fc.stringMatching(/^[a-z]{1,8}$/),
 );
 /** A query string: pairs encoded as browsers do, or raw (stray %, brackets, unicode). */
-const queryArb = fc.array(fc.tuple(name, value, fc.boolean()), { maxLength: 5 }).map((pairs) =>
-  pairs.map(([n, v, raw]) => (raw ? `${n}=${v}`.replace(/[#\s]/g, '') : `${encodeURIComponent(n)}=${encodeURIComponent(v)}`)).join('&'),
-);
+const queryArb = fc
+  .array(fc.tuple(name, value, fc.boolean()), { maxLength: 5 })
+  .map((pairs) => pairs.map(([n, v, raw]) => (raw ? `${n}=${v}`.replace(/[#\s]/g, '') : `${encodeURIComponent(n)}=${encodeURIComponent(v)}`)).join('&'));
 
 describe('Fuzzing query strings', () => {
   it.each(readPaths().map((p) => [p]))('When GET %s gets random query strings, then it never answers 5xx and a 400 names its parameter', async (path) => {
@@ -75,7 +75,10 @@ describe('Fuzzing query strings', () => {
       fc.asyncProperty(queryArb, async (query) => {
         let res: request.Response;
         try {
-          res = await request(h.app).get(`${concrete(path)}?${query.split('CLIENT_ID').join(clientId)}`).set('Authorization', `Bearer ${h.admin}`).set('Accept', JSONAPI);
+          res = await request(h.app)
+            .get(`${concrete(path)}?${query.split('CLIENT_ID').join(clientId)}`)
+            .set('Authorization', `Bearer ${h.admin}`)
+            .set('Accept', JSONAPI);
         } catch (e) {
           // The client refused to send it (an invalid request path): nothing reached the server.
           if (/Request path contains unescaped characters|Invalid URL/i.test(String((e as Error).message))) return;
@@ -114,9 +117,19 @@ describe('Fuzzing headers', () => {
   const cases: [string, 'get' | 'post' | 'patch', () => string, () => string | undefined][] = [
     ['GET /api/v2/clients', 'get', () => '/api/v2/clients?include=children', () => undefined],
     ['GET /api/v2/clients/{id}', 'get', () => `/api/v2/clients/${ids.clients}`, () => undefined],
-    ['POST /api/v2/clients', 'post', () => '/api/v2/clients', () => JSON.stringify({ data: { type: 'client', attributes: { name: 'Header fuzz' }, relationships: { parent: { data: { type: 'client', id: clientId } } } } })],
+    [
+      'POST /api/v2/clients',
+      'post',
+      () => '/api/v2/clients',
+      () => JSON.stringify({ data: { type: 'client', attributes: { name: 'Header fuzz' }, relationships: { parent: { data: { type: 'client', id: clientId } } } } }),
+    ],
     ['PATCH /api/v2/projects/{id}', 'patch', () => `/api/v2/projects/${ids.projects}`, () => JSON.stringify({ data: { type: 'project', id: ids.projects, attributes: { name: 'Renamed' } } })],
-    ['POST /api/v2/operations', 'post', () => '/api/v2/operations', () => JSON.stringify({ 'atomic:operations': [{ op: 'update', ref: { type: 'project', id: ids.projects }, data: { type: 'project', id: ids.projects, attributes: { name: 'Atomic' } } }] })],
+    [
+      'POST /api/v2/operations',
+      'post',
+      () => '/api/v2/operations',
+      () => JSON.stringify({ 'atomic:operations': [{ op: 'update', ref: { type: 'project', id: ids.projects }, data: { type: 'project', id: ids.projects, attributes: { name: 'Atomic' } } }] }),
+    ],
     ['GET /api/clients', 'get', () => '/api/clients', () => undefined],
     ['POST /api/clients', 'post', () => '/api/clients', () => JSON.stringify({ name: 'Flat header fuzz', email: `h${Date.now()}@example.com` })],
   ];

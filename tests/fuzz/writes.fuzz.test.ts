@@ -65,7 +65,6 @@ interface Target {
   readonly needsProject?: boolean;
 }
 
-
 function targets(): Target[] {
   const out: Target[] = [];
   for (const def of registry.resources) {
@@ -97,8 +96,23 @@ function targets(): Target[] {
       ] as Json[],
     }),
   });
-  out.push({ label: 'POST /api/clients', method: 'post', url: () => '/api/clients', contentType: 'application/json', flat: true, needsProject: true, template: () => ({ name: 'Flat', email: 'flat@example.com', projects: [`proj_${existing.project}`] }) });
-  out.push({ label: 'PATCH /api/clients/{id}', method: 'patch', url: () => `/api/clients/client_${existing.client}`, contentType: 'application/json', flat: true, template: () => ({ name: 'Flat', projects: [] }) });
+  out.push({
+    label: 'POST /api/clients',
+    method: 'post',
+    url: () => '/api/clients',
+    contentType: 'application/json',
+    flat: true,
+    needsProject: true,
+    template: () => ({ name: 'Flat', email: 'flat@example.com', projects: [`proj_${existing.project}`] }),
+  });
+  out.push({
+    label: 'PATCH /api/clients/{id}',
+    method: 'patch',
+    url: () => `/api/clients/client_${existing.client}`,
+    contentType: 'application/json',
+    flat: true,
+    template: () => ({ name: 'Flat', projects: [] }),
+  });
   return out;
 }
 
@@ -115,32 +129,41 @@ beforeAll(async () => {
   existing['legal-entity'] = await makeOwned(h, 'legal-entities', existing.client);
   existing['reporting-entity'] = await makeOwned(h, 'reporting-entities', existing.client);
   existing.project = await makeOwned(h, 'projects', existing.client);
-  existing['api-token'] = (await request(h.app).post('/api/v2/api-tokens').set('Authorization', `Bearer ${h.admin}`).set('Content-Type', JSONAPI).send(JSON.stringify({ data: { type: 'api-token', attributes: { name: 'fuzz', role: 'admin' } } }))).body.data.id;
+  existing['api-token'] = (
+    await request(h.app)
+      .post('/api/v2/api-tokens')
+      .set('Authorization', `Bearer ${h.admin}`)
+      .set('Content-Type', JSONAPI)
+      .send(JSON.stringify({ data: { type: 'api-token', attributes: { name: 'fuzz', role: 'admin' } } }))
+  ).body.data.id;
 });
 afterAll(() => h.close());
 
 describe('Fuzzing the write endpoints', () => {
-  it.each(targets().map((t) => [t.label, t] as const))('When %s gets random and mutated documents, then it never answers 5xx, errors carry contract codes, and a rejected request changes nothing', async (_label, target) => {
-    await fc.assert(
-      fc.asyncProperty(bodyArb, async (b) => {
-        // A project to lose (the atomic template removes one, flat creates move them).
-        if (target.needsProject) existing.project = await makeOwned(h, 'projects', existing.client);
-        const template = target.template();
-        const text = b.kind === 'mutated' ? JSON.stringify(mutate(template, b.m)) : b.kind === 'truncated' ? JSON.stringify(template).slice(0, b.cut % JSON.stringify(template).length) : b.text;
-        const before = await fingerprint(h);
-        const res = await request(h.app)
-          [target.method](target.url())
-          .set('Authorization', `Bearer ${h.admin}`)
-          .set('Accept', target.flat ? 'application/json' : target.contentType)
-          .set('Content-Type', target.contentType)
-          .send(text);
-        expectCleanAnswer(res, `${target.label} ${text.slice(0, 200)}`, target.flat);
-        if (res.status >= 400) {
-          const after = await fingerprint(h);
-          if (after !== before) throw new Error(`${target.label} answered ${res.status} but changed the database: ${text.slice(0, 300)}`);
-        }
-      }),
-      FUZZ,
-    );
-  });
+  it.each(targets().map((t) => [t.label, t] as const))(
+    'When %s gets random and mutated documents, then it never answers 5xx, errors carry contract codes, and a rejected request changes nothing',
+    async (_label, target) => {
+      await fc.assert(
+        fc.asyncProperty(bodyArb, async (b) => {
+          // A project to lose (the atomic template removes one, flat creates move them).
+          if (target.needsProject) existing.project = await makeOwned(h, 'projects', existing.client);
+          const template = target.template();
+          const text = b.kind === 'mutated' ? JSON.stringify(mutate(template, b.m)) : b.kind === 'truncated' ? JSON.stringify(template).slice(0, b.cut % JSON.stringify(template).length) : b.text;
+          const before = await fingerprint(h);
+          const res = await request(h.app)
+            [target.method](target.url())
+            .set('Authorization', `Bearer ${h.admin}`)
+            .set('Accept', target.flat ? 'application/json' : target.contentType)
+            .set('Content-Type', target.contentType)
+            .send(text);
+          expectCleanAnswer(res, `${target.label} ${text.slice(0, 200)}`, target.flat);
+          if (res.status >= 400) {
+            const after = await fingerprint(h);
+            if (after !== before) throw new Error(`${target.label} answered ${res.status} but changed the database: ${text.slice(0, 300)}`);
+          }
+        }),
+        FUZZ,
+      );
+    },
+  );
 });

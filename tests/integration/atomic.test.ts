@@ -73,7 +73,8 @@ describe('atomic operations', () => {
 
       expect(await parentOf(root)).toBeNull();
       expect(await childIds(root)).toEqual([c1, c2].sort());
-      const le = async (c: string) => ((await api(h).get(`/api/v2/clients/${c}/legalEntities`)).body.data as { id: string; attributes: { country: string } }[]).map((d) => [d.id, d.attributes.country]);
+      const le = async (c: string) =>
+        ((await api(h).get(`/api/v2/clients/${c}/legalEntities`)).body.data as { id: string; attributes: { country: string } }[]).map((d) => [d.id, d.attributes.country]);
       expect(await le(c1)).toEqual([[le1, 'FR']]);
       expect(await le(c2)).toEqual([[le2, 'DE']]);
       const below = await api(h).get(`/api/v2/clients?filter[descendantOf]=${root}`);
@@ -137,12 +138,36 @@ describe('atomic operations', () => {
 
     const fifth: { label: string; op: (w: { parent: string; loose: string; owner: string; le: string }, taken: string) => Op; status: number; code: string; pointer: string }[] = [
       { label: 'a duplicate email (409)', op: (_w, taken) => addClient('dup', { email: taken.toUpperCase() }), status: 409, code: 'conflict', pointer: '/atomic:operations/4/data/attributes/email' },
-      { label: 'an invalid country (422)', op: (w) => addOwned('legal-entity', { id: w.owner }, { country: 'XX' }), status: 422, code: 'validation_failed', pointer: '/atomic:operations/4/data/attributes/country' },
-      { label: 'an owner that does not exist (404)', op: () => addOwned('project', { id: unusedId() }), status: 404, code: 'related_not_found', pointer: '/atomic:operations/4/data/relationships/client/data' },
-      { label: 'a cycle made with the earlier operations (409)', op: (w) => ({ op: 'update', ref: { type: 'client', id: w.parent, relationship: 'parent' }, data: { type: 'client', id: w.loose } }), status: 409, code: 'conflict', pointer: '/atomic:operations/4/data' },
+      {
+        label: 'an invalid country (422)',
+        op: (w) => addOwned('legal-entity', { id: w.owner }, { country: 'XX' }),
+        status: 422,
+        code: 'validation_failed',
+        pointer: '/atomic:operations/4/data/attributes/country',
+      },
+      {
+        label: 'an owner that does not exist (404)',
+        op: () => addOwned('project', { id: unusedId() }),
+        status: 404,
+        code: 'related_not_found',
+        pointer: '/atomic:operations/4/data/relationships/client/data',
+      },
+      {
+        label: 'a cycle made with the earlier operations (409)',
+        op: (w) => ({ op: 'update', ref: { type: 'client', id: w.parent, relationship: 'parent' }, data: { type: 'client', id: w.loose } }),
+        status: 409,
+        code: 'conflict',
+        pointer: '/atomic:operations/4/data',
+      },
       { label: 'an unknown lid (400)', op: () => addOwned('project', { lid: 'nobody' }), status: 400, code: 'invalid_document', pointer: '/atomic:operations/4/data/relationships/client/data/lid' },
       { label: 'a stale meta.version (412)', op: (w) => rename('client', w.loose, 'Stale', { version: 1 }), status: 412, code: 'precondition_failed', pointer: '/atomic:operations/4' },
-      { label: 'removing an owned entity from its owner (403)', op: (w) => ({ op: 'remove', ref: { type: 'client', id: w.owner, relationship: 'legalEntities' }, data: [{ type: 'legal-entity', id: w.le }] }), status: 403, code: 'forbidden', pointer: '/atomic:operations/4/data' },
+      {
+        label: 'removing an owned entity from its owner (403)',
+        op: (w) => ({ op: 'remove', ref: { type: 'client', id: w.owner, relationship: 'legalEntities' }, data: [{ type: 'legal-entity', id: w.le }] }),
+        status: 403,
+        code: 'forbidden',
+        pointer: '/atomic:operations/4/data',
+      },
     ];
 
     it.each(fifth)('When the 5th operation fails with $label, then the answer names /atomic:operations/4 and every table is exactly as before', async ({ op, status: want, code, pointer }) => {
@@ -311,7 +336,17 @@ describe('atomic operations', () => {
     it('When a relationship operation names an id that does not exist, then it answers 404 related_not_found at /atomic:operations/N/data/I', async () => {
       const p = await makeClient(h);
       const a = await makeClient(h);
-      const res = await atomic(h, [addClient('z'), { op: 'add', ref: { type: 'client', id: p, relationship: 'children' }, data: [{ type: 'client', id: a }, { type: 'client', id: unusedId() }] }]);
+      const res = await atomic(h, [
+        addClient('z'),
+        {
+          op: 'add',
+          ref: { type: 'client', id: p, relationship: 'children' },
+          data: [
+            { type: 'client', id: a },
+            { type: 'client', id: unusedId() },
+          ],
+        },
+      ]);
       expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/atomic:operations/1/data/1' } });
       expect(await childIds(p)).toEqual([]);
     });
@@ -463,7 +498,10 @@ describe('atomic operations', () => {
   describe('the operation limit', () => {
     it('When 101 operations are sent, then it answers 413 payload_too_large and nothing is created', async () => {
       const before = await clientTotal();
-      const res = await atomic(h, Array.from({ length: 101 }, (_, i) => addClient(`l${i}`)));
+      const res = await atomic(
+        h,
+        Array.from({ length: 101 }, (_, i) => addClient(`l${i}`)),
+      );
       expect(res.status).toBe(413);
       expect(res.body.errors.map((e: any) => e.code)).toEqual(['payload_too_large']);
       expect(await clientTotal()).toBe(before);
@@ -476,7 +514,10 @@ describe('atomic operations', () => {
 
     it('When exactly 100 operations are sent, then all 100 apply', async () => {
       const before = await clientTotal();
-      const res = await atomic(h, Array.from({ length: 100 }, (_, i) => addClient(`k${i}`)));
+      const res = await atomic(
+        h,
+        Array.from({ length: 100 }, (_, i) => addClient(`k${i}`)),
+      );
       expect(res.status).toBe(200);
       expect(results(res)).toHaveLength(100);
       expect(await clientTotal()).toBe(before + 100);

@@ -70,7 +70,7 @@ describe('bounded to-many linkage with a small MAX_LINKAGE', () => {
     expect(res.status).toBe(200);
     const byId = new Map(res.body.data.map((r: Json) => [r.id, r.relationships.children]));
     expect((byId.get(root) as Json).meta).toEqual({ count: 5 });
-    expect((byId.get(lonely) as Json)).toEqual(expect.objectContaining({ data: [], meta: { count: 0 } }));
+    expect(byId.get(lonely) as Json).toEqual(expect.objectContaining({ data: [], meta: { count: 0 } }));
     expect((byId.get(lonely) as Json).links.next).toBeUndefined();
   });
 
@@ -105,9 +105,7 @@ describe(`a client with ${MANY} children, bulk-loaded`, () => {
   beforeAll(async () => {
     h = await startHarness();
     root = await makeClient(h, { name: 'Big family' });
-    const [ids] = await bulkInsert(h.db, [
-      { def: registry.get('client'), rows: Array.from({ length: MANY }, (_, i) => ({ attributes: { name: `Child ${i}` }, relationships: { parent: root } })) },
-    ]);
+    const [ids] = await bulkInsert(h.db, [{ def: registry.get('client'), rows: Array.from({ length: MANY }, (_, i) => ({ attributes: { name: `Child ${i}` }, relationships: { parent: root } })) }]);
     firstIds = [...ids].sort().slice(0, 200);
   }, 120_000);
   afterAll(() => h.close());

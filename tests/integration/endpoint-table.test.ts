@@ -21,12 +21,7 @@ describe('the endpoint table', () => {
 
   const rename = (name: string) => ({ 'atomic:operations': [{ op: 'update', data: { type: 'client', id: clientId, attributes: { name } } }] });
   const operations = (query: string, body: unknown = rename('Renamed by operations')) =>
-    request(h.app)
-      .post(`/api/v2/operations${query}`)
-      .set('Authorization', `Bearer ${h.admin}`)
-      .set('Accept', ATOMIC_MEDIA_TYPE)
-      .set('Content-Type', ATOMIC_MEDIA_TYPE)
-      .send(JSON.stringify(body));
+    request(h.app).post(`/api/v2/operations${query}`).set('Authorization', `Bearer ${h.admin}`).set('Accept', ATOMIC_MEDIA_TYPE).set('Content-Type', ATOMIC_MEDIA_TYPE).send(JSON.stringify(body));
 
   describe('POST /api/v2/operations takes no JSON:API query parameter', () => {
     it.each([

@@ -228,7 +228,12 @@ describe('ETags and versions', () => {
     it('When a stale If-Match comes with a parent that does not exist, then it answers 404 related_not_found', async () => {
       const id = await makeClient(h);
       await api(h).patch(`/api/v2/clients/${id}`, rename('client', id, 'v2'));
-      const res = await withHeaders('patch', `/api/v2/clients/${id}`, { 'If-Match': tag('client', id, 1) }, { data: { type: 'client', id, relationships: { parent: { data: { type: 'client', id: unusedId() } } } } });
+      const res = await withHeaders(
+        'patch',
+        `/api/v2/clients/${id}`,
+        { 'If-Match': tag('client', id, 1) },
+        { data: { type: 'client', id, relationships: { parent: { data: { type: 'client', id: unusedId() } } } } },
+      );
       expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/relationships/parent/data' } });
     });
 
@@ -277,7 +282,7 @@ describe('ETags and versions', () => {
       expect((await versionOf(h, 'clients', id)).version).toBe(2);
     });
 
-    it("When PATCH /relationships/parent carries a stale ETag of the client, then it answers 412 and nothing changes", async () => {
+    it('When PATCH /relationships/parent carries a stale ETag of the client, then it answers 412 and nothing changes', async () => {
       const id = await makeClient(h);
       const parent = await makeClient(h);
       await api(h).patch(`/api/v2/clients/${id}`, rename('client', id, 'moved on'));

@@ -98,10 +98,16 @@ describe('the migration that widens email_key', () => {
     await old.runMigrations({ transaction: 'each' });
     const at = (n: number) => (ON_POSTGRES ? `$${n}` : '?');
     const now = new Date().toISOString();
-    await old.query(
-      `INSERT INTO clients (id, name, name_key, email, email_key, version, created_at, updated_at) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map(at).join(', ')})`,
-      ['a'.repeat(24), 'Umbrella Corporation', 'umbrella corporation', 'Ops@Umbrella.example', 'ops@umbrella.example', 1, now, now],
-    );
+    await old.query(`INSERT INTO clients (id, name, name_key, email, email_key, version, created_at, updated_at) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map(at).join(', ')})`, [
+      'a'.repeat(24),
+      'Umbrella Corporation',
+      'umbrella corporation',
+      'Ops@Umbrella.example',
+      'ops@umbrella.example',
+      1,
+      now,
+      now,
+    ]);
     await old.destroy();
 
     const db = await Database.open(database.url);

@@ -2,7 +2,6 @@ import { api, clientToken, Harness, startHarness } from '../support/harness';
 import { makeOwned, unusedId } from '../support/factories';
 import { bulkClients, compareCodePoints, enc, expectQueryError, getIds } from '../support/query-helpers';
 
-
 /**
  * Hierarchy and relationship filters (SPEC §2): `filter[descendantOf]=ID` (strictly below ID,
  * any depth), `filter[ancestorOf]=ID` (strictly above), `filter[parent]=ID|null`,
@@ -59,10 +58,11 @@ afterAll(() => h.close());
 function below(of: string): string[] {
   const out: string[] = [];
   const walk = (p: string) => {
-    for (const n of nodes.values()) if (n.parent === p) {
-      out.push(n.id);
-      walk(n.id);
-    }
+    for (const n of nodes.values())
+      if (n.parent === p) {
+        out.push(n.id);
+        walk(n.id);
+      }
   };
   walk(of);
   return out.sort(compareCodePoints);
@@ -107,7 +107,9 @@ describe('filter[descendantOf] and filter[ancestorOf] for an admin', () => {
   it('When descendantOf and ancestorOf are combined, with each other and with other filters, sorts and pages, then a row must match them all', async () => {
     expect(keys(await getIds(h, `/api/v2/clients?filter[descendantOf]=${id('S1')}&filter[ancestorOf]=${id('S5')}&sort=name`))).toEqual(['S2', 'S3', 'S4']);
     expect(keys(await getIds(h, `/api/v2/clients?filter[descendantOf]=${id('S1')}&filter[ancestorOf]=${id('Z2')}`))).toEqual(['S2', 'X2', 'Y2'].sort((a, b) => compareCodePoints(id(a), id(b))));
-    expect(keys(await getIds(h, `/api/v2/clients?filter[descendantOf]=${id('S0')}&filter[name][startsWith]=side&sort=-name`))).toEqual(['Y2', 'Z2', 'X5', 'X4', 'X3', 'X2', 'X1', 'X0'].sort((a, b) => compareCodePoints(nodes.get(b)!.name, nodes.get(a)!.name)));
+    expect(keys(await getIds(h, `/api/v2/clients?filter[descendantOf]=${id('S0')}&filter[name][startsWith]=side&sort=-name`))).toEqual(
+      ['Y2', 'Z2', 'X5', 'X4', 'X3', 'X2', 'X1', 'X0'].sort((a, b) => compareCodePoints(nodes.get(b)!.name, nodes.get(a)!.name)),
+    );
     expect(keys(await getIds(h, `/api/v2/clients?filter[descendantOf]=${id('S2')}&filter[parent.name]=${enc('Spine 3')}`))).toEqual(['S4', 'X3']);
     expect(keys(await getIds(h, `/api/v2/clients?filter[ancestorOf]=${id('S6')}&filter[parent]=null`))).toEqual(['S0']);
     const page = await api(h).get(`/api/v2/clients?filter[descendantOf]=${id('S0')}&sort=name&page[size]=4&page[number]=2`);
@@ -187,8 +189,15 @@ describe('hierarchy filters after writes', () => {
 
 describe('filter[parent] and filter[client]', () => {
   it('When clients are filtered by parent id, null, or a list mixing both, then the children of those parents (and roots for null) are listed', async () => {
-    const roots = [...nodes.values()].filter((n) => n.parent === null).map((n) => n.id).sort();
-    const childrenOf = (...ks: string[]) => [...nodes.values()].filter((n) => ks.some((k) => n.parent === id(k))).map((n) => n.id).sort();
+    const roots = [...nodes.values()]
+      .filter((n) => n.parent === null)
+      .map((n) => n.id)
+      .sort();
+    const childrenOf = (...ks: string[]) =>
+      [...nodes.values()]
+        .filter((n) => ks.some((k) => n.parent === id(k)))
+        .map((n) => n.id)
+        .sort();
     expect(await getIds(h, `/api/v2/clients?filter[parent]=${id('S2')}`)).toEqual(childrenOf('S2'));
     expect(await getIds(h, `/api/v2/clients?filter[parent][eq]=${id('S2')}`)).toEqual(childrenOf('S2'));
     expect(await getIds(h, '/api/v2/clients?filter[parent]=null')).toEqual(roots);

@@ -1,22 +1,6 @@
 import { api, clientToken, Harness, startHarness } from '../support/harness';
 import { makeClient } from '../support/factories';
-import {
-  bulkClients,
-  ClientRow,
-  ClientSeed,
-  cursorOf,
-  cursorPayload,
-  enc,
-  expectQueryError,
-  getIds,
-  orderRows,
-  Page,
-  relative,
-  sortKey,
-  subtreeOf,
-  walk,
-  walkedIds,
-} from '../support/query-helpers';
+import { bulkClients, ClientRow, ClientSeed, cursorOf, cursorPayload, enc, expectQueryError, getIds, orderRows, Page, relative, sortKey, subtreeOf, walk, walkedIds } from '../support/query-helpers';
 
 /**
  * Keyset pagination (SPEC §2): `page[after]=` starts at the first page, `page[before]=` gives
@@ -79,7 +63,21 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const SORTS: (string | undefined)[] = [undefined, '-id', 'name', '-name', 'email', '-email', 'slug,-name', 'parent.name', '-parent.name', '-parent.name,email', 'parent.parent.name,-createdAt', '-createdAt,-email,name', 'parent.email,-slug'];
+const SORTS: (string | undefined)[] = [
+  undefined,
+  '-id',
+  'name',
+  '-name',
+  'email',
+  '-email',
+  'slug,-name',
+  'parent.name',
+  '-parent.name',
+  '-parent.name,email',
+  'parent.parent.name,-createdAt',
+  '-createdAt,-email,name',
+  'parent.email,-slug',
+];
 const q = (sort: string | undefined, extra = '') => `${sort ? `sort=${sort}&` : ''}page[size]=7${extra}`;
 
 describe('walking every page', () => {
@@ -104,14 +102,17 @@ describe('walking every page', () => {
     expect(backward[backward.length - 1].res.body.links.prev ?? null).toBeNull();
   });
 
-  it.each(SORTS.map((s) => [s ?? '(none)', s]))('When a client token walks sort=%s both ways by 7, then it gets exactly its subtree in order, its hidden parent sorting as null', async (_label, sort) => {
-    const expected = oracle(sort, visibleA);
-    expect(expected.length).toBeGreaterThan(7);
-    const forward = await walk(h, `/api/v2/clients?${q(sort)}&page[after]=`, 'next', tokenA);
-    const backward = await walk(h, `/api/v2/clients?${q(sort)}&page[before]=`, 'prev', tokenA);
-    expect(walkedIds(forward, 'next')).toEqual(expected);
-    expect(walkedIds(backward, 'prev')).toEqual(expected);
-  });
+  it.each(SORTS.map((s) => [s ?? '(none)', s]))(
+    'When a client token walks sort=%s both ways by 7, then it gets exactly its subtree in order, its hidden parent sorting as null',
+    async (_label, sort) => {
+      const expected = oracle(sort, visibleA);
+      expect(expected.length).toBeGreaterThan(7);
+      const forward = await walk(h, `/api/v2/clients?${q(sort)}&page[after]=`, 'next', tokenA);
+      const backward = await walk(h, `/api/v2/clients?${q(sort)}&page[before]=`, 'prev', tokenA);
+      expect(walkedIds(forward, 'next')).toEqual(expected);
+      expect(walkedIds(backward, 'prev')).toEqual(expected);
+    },
+  );
 
   it('When pages are read one row at a time with sort=-parent.name,email, then 45 pages give the list and the last has no next link', async () => {
     const sort = '-parent.name,email';
@@ -191,7 +192,7 @@ describe('walking every page', () => {
     for (const p of linkage) expect(p.res.body.meta).toEqual({ page: { size: 2 } });
   });
 
-  it('When keyset pages include related resources, then the walk is unchanged and each page includes its rows\' children', async () => {
+  it("When keyset pages include related resources, then the walk is unchanged and each page includes its rows' children", async () => {
     const pages = await walk(h, '/api/v2/clients?sort=name&page[size]=10&include=children&page[after]=', 'next');
     expect(walkedIds(pages, 'next')).toEqual(oracle('name', null));
     for (const p of pages) {
@@ -224,7 +225,20 @@ describe('cursors that are not valid here', () => {
     const other = oracle('name', null).find((x) => x !== id)!;
     const reencoded = Buffer.from(JSON.stringify([values, other])).toString('base64url') + cursor.slice(dot);
     const forged = Buffer.from(JSON.stringify([['Zebra'], other])).toString('base64url') + '.' + 'A'.repeat(cursor.length - dot - 1);
-    const variants = [flip(cursor, 2), flip(cursor, dot - 1), flip(cursor, dot + 3), flip(cursor, dot + 8), cursor.slice(0, dot), cursor.slice(0, -4), `${cursor.slice(0, dot)}.`, cursor.slice(dot), 'garbage', '.', reencoded, forged];
+    const variants = [
+      flip(cursor, 2),
+      flip(cursor, dot - 1),
+      flip(cursor, dot + 3),
+      flip(cursor, dot + 8),
+      cursor.slice(0, dot),
+      cursor.slice(0, -4),
+      `${cursor.slice(0, dot)}.`,
+      cursor.slice(dot),
+      'garbage',
+      '.',
+      reencoded,
+      forged,
+    ];
     for (const v of variants) {
       for (const param of ['page[after]', 'page[before]']) {
         const res = await api(h).get(`/api/v2/clients?sort=name&page[size]=3&${param}=${enc(v)}`);
@@ -383,7 +397,13 @@ describe('inserts and deletes between pages', () => {
     // Never a row twice; every row that existed throughout, exactly once; and the order is the sort's.
     expect(walked.length).toBe(new Set(walked).size);
     expect(survivors.filter((id) => !walked.includes(id))).toEqual([]);
-    expect(walked).toEqual(oracle(sort, null, walked.map((id) => rows.get(id)!)));
+    expect(walked).toEqual(
+      oracle(
+        sort,
+        null,
+        walked.map((id) => rows.get(id)!),
+      ),
+    );
     expect(deleted.size).toBeGreaterThan(4);
     return { walked, survivors };
   }

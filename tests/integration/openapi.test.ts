@@ -111,9 +111,18 @@ describe('The document and the routes agree', () => {
       if (!template.startsWith('/api/v2/') || template.endsWith('openapi.json')) continue;
       const documented = ['get', 'post', 'patch', 'delete'].filter((m) => item[m]);
       for (const method of ['get', 'post', 'patch', 'delete'].filter((m) => !documented.includes(m))) {
-        const res = await request(h.app)[method as 'get'](concrete(template)).set('Authorization', `Bearer ${h.admin}`).set('Content-Type', JSONAPI).send(method === 'get' || method === 'delete' ? undefined : '{}');
+        const res = await request(h.app)
+          [method as 'get'](concrete(template))
+          .set('Authorization', `Bearer ${h.admin}`)
+          .set('Content-Type', JSONAPI)
+          .send(method === 'get' || method === 'delete' ? undefined : '{}');
         expect({ at: `${method} ${template}`, status: res.status }).toEqual({ at: `${method} ${template}`, status: 405 });
-        expect(res.headers.allow.split(', ').map((m: string) => m.toLowerCase()).sort()).toEqual([...documented].sort());
+        expect(
+          res.headers.allow
+            .split(', ')
+            .map((m: string) => m.toLowerCase())
+            .sort(),
+        ).toEqual([...documented].sort());
       }
     }
   });
@@ -149,10 +158,12 @@ describe('Responses are validated against the document', () => {
     const broken = structuredClone(doc);
     broken.components.schemas.ClientAttributes.properties.name = { type: 'integer' };
     responseValidation.use(broken);
-    const err = await api(h).get(`/api/v2/clients/${clientId}`).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await api(h)
+      .get(`/api/v2/clients/${clientId}`)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(OpenApiMismatchError);
     expect(String((err as Error).message)).toContain('/data/attributes/name');
   });

@@ -36,11 +36,7 @@ describe('CORS (CORS_ORIGINS)', () => {
     ['/api/v2/clients/0123456789abcdef01234567/relationships/children', 'DELETE'],
     ['/api/clients', 'POST'],
   ])('When a listed origin sends a preflight OPTIONS %s for %s without a token, then 2xx allows that origin, the method and the Authorization header', async (url, method) => {
-    const res = await request(h.app)
-      .options(url)
-      .set('Origin', ORIGIN)
-      .set('Access-Control-Request-Method', method)
-      .set('Access-Control-Request-Headers', 'authorization, content-type, if-match');
+    const res = await request(h.app).options(url).set('Origin', ORIGIN).set('Access-Control-Request-Method', method).set('Access-Control-Request-Headers', 'authorization, content-type, if-match');
     expect(res.status).toBeGreaterThanOrEqual(200);
     expect(res.status).toBeLessThan(300);
     expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
@@ -50,7 +46,9 @@ describe('CORS (CORS_ORIGINS)', () => {
   });
 
   it('When a listed origin reads and creates with a token, then the responses allow that origin and expose Location, ETag and X-Request-Id', async () => {
-    const created = await api(h).post('/api/v2/clients', { data: { type: 'client', attributes: { name: 'Browser-made' } } }).set('Origin', ORIGIN);
+    const created = await api(h)
+      .post('/api/v2/clients', { data: { type: 'client', attributes: { name: 'Browser-made' } } })
+      .set('Origin', ORIGIN);
     expect(created.status).toBe(201);
     expect(created.headers['access-control-allow-origin']).toBe(ORIGIN);
     expect(headerList(created.headers['access-control-expose-headers'])).toEqual(expect.arrayContaining(['location', 'etag', 'x-request-id']));
@@ -254,7 +252,7 @@ describe('api-token lastUsedAt', () => {
     expect(Date.parse(now as string)).toBeGreaterThanOrEqual(before - 5);
   });
 
-  it('When a request fails authentication with a different token, then no token\'s lastUsedAt changes', async () => {
+  it("When a request fails authentication with a different token, then no token's lastUsedAt changes", async () => {
     const token = await newToken('never used');
     expect((await api(h, `${token.secret}x`).get('/api/v2/clients')).status).toBe(401);
     expect(await lastUsedAt(token.id)).toBeNull();
@@ -281,43 +279,57 @@ describe('hostile input never causes a 500', () => {
 
   /** Raw JSON:API bodies (strings, so that they can be anything) and the statuses allowed for them. */
   // Rows always have four members: it.each would take a missing fourth for a `done` callback.
-  const jsonApiBodies: [string, string, number[], string | null][] = ([
-    ['an array nested 100 000 deep as data', `{"data":${deepArray(100_000)}}`, [400]],
-    ['an object nested 100 000 deep as data', `{"data":${deepObject(100_000)}}`, [400, 422]],
-    // MAX_JSON_DEPTH (32) stops it at the first array past the limit: 400 pointing there.
-    ['an array nested 100 000 deep as the name', `{"data":{"type":"client","attributes":{"name":${deepArray(100_000)}}}}`, [400], `/data/attributes/name${'/0'.repeat(29)}`],
-    ['an object nested 50 000 deep in meta', `{"data":{"type":"client","attributes":{"name":"Deep meta"},"meta":${deepObject(50_000)}}}`, [201, 400, 422]],
-    ['an object nested 50 000 deep in relationships', `{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"parent":{"data":${deepObject(50_000)}}}}}`, [400, 422]],
-    ['an object nested 50 000 deep as the top-level document', deepObject(50_000), [400]],
-    ['a number too large for a double as the name', '{"data":{"type":"client","attributes":{"name":1e400}}}', [422], '/data/attributes/name'],
-    ['a 400-digit integer as the name', `{"data":{"type":"client","attributes":{"name":${'9'.repeat(400)}}}}`, [422], '/data/attributes/name'],
-    ['a huge number as the id', '{"data":{"type":"client","id":1e400,"attributes":{"name":"x"}}}', [400, 422]],
-    ['a huge number as the type', '{"data":{"type":-1e400,"attributes":{"name":"x"}}}', [400, 409, 422]],
-    ['a huge number as the email', '{"data":{"type":"client","attributes":{"name":"x","email":123456789012345678901234567890}}}', [422], '/data/attributes/email'],
-    ['a null byte in the name', '{"data":{"type":"client","attributes":{"name":"Nul\\u0000byte"}}}', [201, 422]],
-    ['a name of only a null byte', '{"data":{"type":"client","attributes":{"name":"\\u0000"}}}', [201, 422]],
-    ['a null byte in the email', '{"data":{"type":"client","attributes":{"name":"x","email":"a\\u0000b@example.test"}}}', [422], '/data/attributes/email'],
-    ['a null byte in the slug', '{"data":{"type":"client","attributes":{"name":"x","slug":"ab\\u0000c"}}}', [422], '/data/attributes/slug'],
-    ['a lone surrogate in the name', '{"data":{"type":"client","attributes":{"name":"half \\ud800 surrogate"}}}', [201, 422]],
-    ['right-to-left overrides and zero-width characters in the name', '{"data":{"type":"client","attributes":{"name":"\\u202e\\u200b\\ufeffevil\\u202c"}}}', [201, 422]],
-    ['a name that is only zero-width and unicode spaces', '{"data":{"type":"client","attributes":{"name":"\\u2003\\u3000\\u00a0"}}}', [422], '/data/attributes/name'],
-    ['200 astral characters as the name', `{"data":{"type":"client","attributes":{"name":"${'😀'.repeat(200)}"}}}`, [201, 422]],
-    ['201 astral characters as the name', `{"data":{"type":"client","attributes":{"name":"${'😀'.repeat(201)}"}}}`, [422], '/data/attributes/name'],
-    // "__proto__" starts with "_", which no member name may: a structure error (JSON:API 1.1 "Member Names").
-    ['a __proto__ attribute', '{"data":{"type":"client","attributes":{"__proto__":{"name":"polluted"},"name":"x"}}}', [400], '/data/attributes/__proto__'],
-    ['a constructor attribute', '{"data":{"type":"client","attributes":{"constructor":{"prototype":{"polluted":true}},"name":"x"}}}', [422], '/data/attributes/constructor'],
-    ['a __proto__ relationship', '{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"__proto__":{"data":null}}}}', [400, 422]],
-    ['a toString relationship', '{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"toString":{"data":null}}}}', [400, 422]],
-    ['relationship data of 10 000 identifiers on a to-one', `{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"parent":{"data":[${Array(10_000).fill('{"type":"client","id":"0123456789abcdef01234567"}').join(',')}]}}}}`, [400, 422]],
-    ['relationship data of 10 000 identifiers on a to-many', `{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"projects":{"data":[${Array(10_000).fill('{"type":"project","id":"0123456789abcdef01234567"}').join(',')}]}}}}`, [201, 400, 403, 404, 422]],
-    ['a parent id with a null byte', '{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"parent":{"data":{"type":"client","id":"0123456789abcdef0123456\\u0000"}}}}}', [400, 404, 422]],
-    ['a parent of the wrong shape', '{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"parent":{"data":{"type":["client"],"id":{"$gt":""}}}}}}', [400, 422]],
-    ['an attribute value that is an operator object', '{"data":{"type":"client","attributes":{"name":{"$ne":null},"email":{"$gt":""}}}}', [422]],
-    ['a JSON string as the whole body', '"data"', [400]],
-    ['a JSON null as the whole body', 'null', [400]],
-    ['a JSON number as the whole body', '1e400', [400]],
-    ['a byte-order mark before the JSON', '\ufeff{"data":{"type":"client","attributes":{"name":"BOM"}}}', [201, 400]],
-  ] as [string, string, number[], string?][]).map(([what, body, statuses, pointer]) => [what, body, statuses, pointer ?? null]);
+  const jsonApiBodies: [string, string, number[], string | null][] = (
+    [
+      ['an array nested 100 000 deep as data', `{"data":${deepArray(100_000)}}`, [400]],
+      ['an object nested 100 000 deep as data', `{"data":${deepObject(100_000)}}`, [400, 422]],
+      // MAX_JSON_DEPTH (32) stops it at the first array past the limit: 400 pointing there.
+      ['an array nested 100 000 deep as the name', `{"data":{"type":"client","attributes":{"name":${deepArray(100_000)}}}}`, [400], `/data/attributes/name${'/0'.repeat(29)}`],
+      ['an object nested 50 000 deep in meta', `{"data":{"type":"client","attributes":{"name":"Deep meta"},"meta":${deepObject(50_000)}}}`, [201, 400, 422]],
+      ['an object nested 50 000 deep in relationships', `{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"parent":{"data":${deepObject(50_000)}}}}}`, [400, 422]],
+      ['an object nested 50 000 deep as the top-level document', deepObject(50_000), [400]],
+      ['a number too large for a double as the name', '{"data":{"type":"client","attributes":{"name":1e400}}}', [422], '/data/attributes/name'],
+      ['a 400-digit integer as the name', `{"data":{"type":"client","attributes":{"name":${'9'.repeat(400)}}}}`, [422], '/data/attributes/name'],
+      ['a huge number as the id', '{"data":{"type":"client","id":1e400,"attributes":{"name":"x"}}}', [400, 422]],
+      ['a huge number as the type', '{"data":{"type":-1e400,"attributes":{"name":"x"}}}', [400, 409, 422]],
+      ['a huge number as the email', '{"data":{"type":"client","attributes":{"name":"x","email":123456789012345678901234567890}}}', [422], '/data/attributes/email'],
+      ['a null byte in the name', '{"data":{"type":"client","attributes":{"name":"Nul\\u0000byte"}}}', [201, 422]],
+      ['a name of only a null byte', '{"data":{"type":"client","attributes":{"name":"\\u0000"}}}', [201, 422]],
+      ['a null byte in the email', '{"data":{"type":"client","attributes":{"name":"x","email":"a\\u0000b@example.test"}}}', [422], '/data/attributes/email'],
+      ['a null byte in the slug', '{"data":{"type":"client","attributes":{"name":"x","slug":"ab\\u0000c"}}}', [422], '/data/attributes/slug'],
+      ['a lone surrogate in the name', '{"data":{"type":"client","attributes":{"name":"half \\ud800 surrogate"}}}', [201, 422]],
+      ['right-to-left overrides and zero-width characters in the name', '{"data":{"type":"client","attributes":{"name":"\\u202e\\u200b\\ufeffevil\\u202c"}}}', [201, 422]],
+      ['a name that is only zero-width and unicode spaces', '{"data":{"type":"client","attributes":{"name":"\\u2003\\u3000\\u00a0"}}}', [422], '/data/attributes/name'],
+      ['200 astral characters as the name', `{"data":{"type":"client","attributes":{"name":"${'😀'.repeat(200)}"}}}`, [201, 422]],
+      ['201 astral characters as the name', `{"data":{"type":"client","attributes":{"name":"${'😀'.repeat(201)}"}}}`, [422], '/data/attributes/name'],
+      // "__proto__" starts with "_", which no member name may: a structure error (JSON:API 1.1 "Member Names").
+      ['a __proto__ attribute', '{"data":{"type":"client","attributes":{"__proto__":{"name":"polluted"},"name":"x"}}}', [400], '/data/attributes/__proto__'],
+      ['a constructor attribute', '{"data":{"type":"client","attributes":{"constructor":{"prototype":{"polluted":true}},"name":"x"}}}', [422], '/data/attributes/constructor'],
+      ['a __proto__ relationship', '{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"__proto__":{"data":null}}}}', [400, 422]],
+      ['a toString relationship', '{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"toString":{"data":null}}}}', [400, 422]],
+      [
+        'relationship data of 10 000 identifiers on a to-one',
+        `{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"parent":{"data":[${Array(10_000).fill('{"type":"client","id":"0123456789abcdef01234567"}').join(',')}]}}}}`,
+        [400, 422],
+      ],
+      [
+        'relationship data of 10 000 identifiers on a to-many',
+        `{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"projects":{"data":[${Array(10_000).fill('{"type":"project","id":"0123456789abcdef01234567"}').join(',')}]}}}}`,
+        [201, 400, 403, 404, 422],
+      ],
+      [
+        'a parent id with a null byte',
+        '{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"parent":{"data":{"type":"client","id":"0123456789abcdef0123456\\u0000"}}}}}',
+        [400, 404, 422],
+      ],
+      ['a parent of the wrong shape', '{"data":{"type":"client","attributes":{"name":"x"},"relationships":{"parent":{"data":{"type":["client"],"id":{"$gt":""}}}}}}', [400, 422]],
+      ['an attribute value that is an operator object', '{"data":{"type":"client","attributes":{"name":{"$ne":null},"email":{"$gt":""}}}}', [422]],
+      ['a JSON string as the whole body', '"data"', [400]],
+      ['a JSON null as the whole body', 'null', [400]],
+      ['a JSON number as the whole body', '1e400', [400]],
+      ['a byte-order mark before the JSON', '\ufeff{"data":{"type":"client","attributes":{"name":"BOM"}}}', [201, 400]],
+    ] as [string, string, number[], string?][]
+  ).map(([what, body, statuses, pointer]) => [what, body, statuses, pointer ?? null]);
 
   it.each(jsonApiBodies)('When POST /api/v2/clients gets %s, then it answers without a 500', async (_what, body, statuses, pointer) => {
     const res = await request(h.app).post('/api/v2/clients').set('Authorization', `Bearer ${h.admin}`).set('Accept', JSONAPI).set('Content-Type', JSONAPI).send(body);
@@ -348,25 +360,29 @@ describe('hostile input never causes a 500', () => {
     const res = await request(h.app).post('/api/v2/clients').set('Authorization', `Bearer ${h.admin}`).set('Accept', JSONAPI).set('Content-Type', JSONAPI).send(body);
     expect([201, 400, 422]).toContain(res.status);
     expectNoInternalsLeaked(res.text);
-    const flatRes = await request(h.app).post('/api/clients').set('Authorization', `Bearer ${h.admin}`).set('Content-Type', 'application/json').send(
-      Buffer.concat([Buffer.from('{"name":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('","email":"bad-bytes@example.test","projects":[]}')]),
-    );
+    const flatRes = await request(h.app)
+      .post('/api/clients')
+      .set('Authorization', `Bearer ${h.admin}`)
+      .set('Content-Type', 'application/json')
+      .send(Buffer.concat([Buffer.from('{"name":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('","email":"bad-bytes@example.test","projects":[]}')]));
     expect([201, 400, 422]).toContain(flatRes.status);
     expectNoInternalsLeaked(flatRes.text);
   });
 
-  const flatBodies: [string, string, number[], string | null][] = ([
-    ['an array nested 100 000 deep', deepArray(100_000), [400, 422]],
-    ['an object nested 100 000 deep as the name', `{"name":${deepObject(100_000)},"email":"deep@example.test"}`, [400], `/name${'/a'.repeat(31)}`],
-    ['a huge number as the name', '{"name":1e400,"email":"huge@example.test"}', [422], '/name'],
-    ['a null byte in the name', '{"name":"Nul\\u0000flat","email":"nul-flat@example.test","projects":[]}', [201, 422]],
-    ['a null byte in the email', '{"name":"x","email":"nul\\u0000@example.test"}', [422], '/email'],
-    ['unicode in the name and the local part', '{"name":"Coopérative ÅÄÖ 😀","email":"ñandú@example.test","projects":[]}', [201, 422]],
-    ['projects that are not ids', '{"name":"x","email":"bad-projects@example.test","projects":[null,1,{},["proj_"],"proj_zzzzzzzzzzzzzzzzzzzzzzzz"]}', [400, 404, 422]],
-    ['projects as a huge number', '{"name":"x","email":"num-projects@example.test","projects":1e400}', [422], '/projects'],
-    ['10 000 project ids', `{"name":"x","email":"many-projects@example.test","projects":[${Array(10_000).fill('"proj_0123456789abcdef01234567"').join(',')}]}`, [404, 413, 422]],
-    ['a __proto__ member', '{"__proto__":{"admin":true},"name":"x","email":"proto@example.test"}', [422], '/__proto__'],
-  ] as [string, string, number[], string?][]).map(([what, body, statuses, pointer]) => [what, body, statuses, pointer ?? null]);
+  const flatBodies: [string, string, number[], string | null][] = (
+    [
+      ['an array nested 100 000 deep', deepArray(100_000), [400, 422]],
+      ['an object nested 100 000 deep as the name', `{"name":${deepObject(100_000)},"email":"deep@example.test"}`, [400], `/name${'/a'.repeat(31)}`],
+      ['a huge number as the name', '{"name":1e400,"email":"huge@example.test"}', [422], '/name'],
+      ['a null byte in the name', '{"name":"Nul\\u0000flat","email":"nul-flat@example.test","projects":[]}', [201, 422]],
+      ['a null byte in the email', '{"name":"x","email":"nul\\u0000@example.test"}', [422], '/email'],
+      ['unicode in the name and the local part', '{"name":"Coopérative ÅÄÖ 😀","email":"ñandú@example.test","projects":[]}', [201, 422]],
+      ['projects that are not ids', '{"name":"x","email":"bad-projects@example.test","projects":[null,1,{},["proj_"],"proj_zzzzzzzzzzzzzzzzzzzzzzzz"]}', [400, 404, 422]],
+      ['projects as a huge number', '{"name":"x","email":"num-projects@example.test","projects":1e400}', [422], '/projects'],
+      ['10 000 project ids', `{"name":"x","email":"many-projects@example.test","projects":[${Array(10_000).fill('"proj_0123456789abcdef01234567"').join(',')}]}`, [404, 413, 422]],
+      ['a __proto__ member', '{"__proto__":{"admin":true},"name":"x","email":"proto@example.test"}', [422], '/__proto__'],
+    ] as [string, string, number[], string?][]
+  ).map(([what, body, statuses, pointer]) => [what, body, statuses, pointer ?? null]);
 
   it.each(flatBodies)('When POST /api/clients gets %s, then it answers without a 500', async (_what, body, statuses, pointer) => {
     const res = await request(h.app).post('/api/clients').set('Authorization', `Bearer ${h.admin}`).set('Content-Type', 'application/json').send(body);
@@ -390,57 +406,62 @@ describe('hostile input never causes a 500', () => {
   });
 
   /** [title, url, statuses allowed]: long urls are shortened in the test name. */
-  const urls: [string, string, number[]][] = ([
-    ['/api/v2/clients?page[size]=99999999999999999999999', [400]],
-    ['/api/v2/clients?page[number]=1e400', [400]],
-    ['/api/v2/clients?page[number]=99999999999999999999999', [200, 400]],
-    ['/api/v2/clients?page[number]=9007199254740993', [200, 400]],
-    ['/api/v2/clients?page[after]=%00%00%00', [400]],
-    ['/api/v2/clients?page[after]=' + 'A'.repeat(5000), [400]],
-    ['/api/v2/clients?filter[name]=%00', [400]],
-    ['/api/v2/clients?filter[name][contains]=%25%5F%00%F0%9F%98%80', [400]],
-    ['/api/v2/clients?filter[name][__proto__]=x', [400]],
-    ['/api/v2/clients?filter[__proto__]=x', [400]],
-    ['/api/v2/clients?filter[constructor][eq]=x', [400]],
-    ['/api/v2/clients?filter[createdAt][gt]=99999-99-99', [400]],
-    ['/api/v2/clients?filter[createdAt][gt]=1e400', [400]],
-    ['/api/v2/clients?filter[parent]=%00', [400]],
-    ['/api/v2/clients?filter[parent.parent.parent.parent.parent.parent.parent.parent.name]=x', [200, 400]],
-    ['/api/v2/clients?sort=__proto__', [400]],
-    ['/api/v2/clients?sort=' + Array(2000).fill('name').join(','), [200, 400]],
-    ['/api/v2/clients?sort=' + Array(70).fill('parent').join('.') + '.name', [200, 400]],
-    ['/api/v2/clients?filter[' + Array(70).fill('parent').join('.') + '.name]=x', [200, 400]],
-    ['/api/v2/clients?filter[' + Array(70).fill('parent').join('.') + '.name][contains]=x', [200, 400]],
-    ['/api/v2/projects?sort=client.' + Array(70).fill('parent').join('.') + '.createdAt', [200, 400]],
-    ['/api/v2/clients?filter[name]=' + Array(4000).fill('a').join(','), [200, 400]],
-    ['/api/v2/clients?include=' + Array(500).fill('children').join('.'), [400]],
-    ['/api/v2/clients?include=' + Array(1000).fill('children').join(','), [200, 400]],
-    ['/api/v2/clients?fields[__proto__]=name', [400]],
-    ['/api/v2/clients?fields[client]=__proto__', [400]],
-    ['/api/v2/clients?filter[name]=%E0%A4%A', [200, 400]],
-    ['/api/v2/clients?%E0%A4%A=1', [200, 400]],
-    ['/api/v2/clients?filter[name]=a&filter[name]=b&filter[name]=c', [200, 400]],
-    ['/api/v2/clients?filter[name][]=a', [400]],
-    ['/api/v2/clients?page=1', [400]],
-    ['/api/v2/clients/%00', [404]],
-    ['/api/v2/clients/%E0%A4%A', [400, 404]],
-    ['/api/v2/clients/' + 'f'.repeat(24) + '/%2e%2e', [404]],
-    ['/api/v2/clients/' + 'f'.repeat(24) + '/__proto__', [404]],
-    ['/api/v2/clients/' + 'f'.repeat(24) + '/relationships/constructor', [404]],
-    ['/api/v2/__proto__', [404]],
-    ['/api/clients?limit=1e400', [400]],
-    ['/api/clients?limit=99999999999999999999', [400]],
-    ['/api/clients?offset=99999999999999999999', [200, 400]],
-    ['/api/clients?offset=-0', [200, 400]],
-    ['/api/clients?search=%00%25_', [400]],
-    ['/api/clients?email=%00', [400]],
-    ['/api/clients?__proto__=1', [400]],
-    ['/api/clients/proj_' + 'f'.repeat(24), [404]],
-    ['/api/clients/client_%00', [404]],
-  ] as [string, number[]][]).map(([url, statuses]) => [url.length > 120 ? `${url.slice(0, 90)}… (${url.length} characters)` : url, url, statuses]);
+  const urls: [string, string, number[]][] = (
+    [
+      ['/api/v2/clients?page[size]=99999999999999999999999', [400]],
+      ['/api/v2/clients?page[number]=1e400', [400]],
+      ['/api/v2/clients?page[number]=99999999999999999999999', [200, 400]],
+      ['/api/v2/clients?page[number]=9007199254740993', [200, 400]],
+      ['/api/v2/clients?page[after]=%00%00%00', [400]],
+      ['/api/v2/clients?page[after]=' + 'A'.repeat(5000), [400]],
+      ['/api/v2/clients?filter[name]=%00', [400]],
+      ['/api/v2/clients?filter[name][contains]=%25%5F%00%F0%9F%98%80', [400]],
+      ['/api/v2/clients?filter[name][__proto__]=x', [400]],
+      ['/api/v2/clients?filter[__proto__]=x', [400]],
+      ['/api/v2/clients?filter[constructor][eq]=x', [400]],
+      ['/api/v2/clients?filter[createdAt][gt]=99999-99-99', [400]],
+      ['/api/v2/clients?filter[createdAt][gt]=1e400', [400]],
+      ['/api/v2/clients?filter[parent]=%00', [400]],
+      ['/api/v2/clients?filter[parent.parent.parent.parent.parent.parent.parent.parent.name]=x', [200, 400]],
+      ['/api/v2/clients?sort=__proto__', [400]],
+      ['/api/v2/clients?sort=' + Array(2000).fill('name').join(','), [200, 400]],
+      ['/api/v2/clients?sort=' + Array(70).fill('parent').join('.') + '.name', [200, 400]],
+      ['/api/v2/clients?filter[' + Array(70).fill('parent').join('.') + '.name]=x', [200, 400]],
+      ['/api/v2/clients?filter[' + Array(70).fill('parent').join('.') + '.name][contains]=x', [200, 400]],
+      ['/api/v2/projects?sort=client.' + Array(70).fill('parent').join('.') + '.createdAt', [200, 400]],
+      ['/api/v2/clients?filter[name]=' + Array(4000).fill('a').join(','), [200, 400]],
+      ['/api/v2/clients?include=' + Array(500).fill('children').join('.'), [400]],
+      ['/api/v2/clients?include=' + Array(1000).fill('children').join(','), [200, 400]],
+      ['/api/v2/clients?fields[__proto__]=name', [400]],
+      ['/api/v2/clients?fields[client]=__proto__', [400]],
+      ['/api/v2/clients?filter[name]=%E0%A4%A', [200, 400]],
+      ['/api/v2/clients?%E0%A4%A=1', [200, 400]],
+      ['/api/v2/clients?filter[name]=a&filter[name]=b&filter[name]=c', [200, 400]],
+      ['/api/v2/clients?filter[name][]=a', [400]],
+      ['/api/v2/clients?page=1', [400]],
+      ['/api/v2/clients/%00', [404]],
+      ['/api/v2/clients/%E0%A4%A', [400, 404]],
+      ['/api/v2/clients/' + 'f'.repeat(24) + '/%2e%2e', [404]],
+      ['/api/v2/clients/' + 'f'.repeat(24) + '/__proto__', [404]],
+      ['/api/v2/clients/' + 'f'.repeat(24) + '/relationships/constructor', [404]],
+      ['/api/v2/__proto__', [404]],
+      ['/api/clients?limit=1e400', [400]],
+      ['/api/clients?limit=99999999999999999999', [400]],
+      ['/api/clients?offset=99999999999999999999', [200, 400]],
+      ['/api/clients?offset=-0', [200, 400]],
+      ['/api/clients?search=%00%25_', [400]],
+      ['/api/clients?email=%00', [400]],
+      ['/api/clients?__proto__=1', [400]],
+      ['/api/clients/proj_' + 'f'.repeat(24), [404]],
+      ['/api/clients/client_%00', [404]],
+    ] as [string, number[]][]
+  ).map(([url, statuses]) => [url.length > 120 ? `${url.slice(0, 90)}… (${url.length} characters)` : url, url, statuses]);
 
   it.each(urls)('When GET %s is asked, then it answers without a 500', async (_title, url, statuses) => {
-    const res = await request(h.app).get(url).set('Authorization', `Bearer ${h.admin}`).set('Accept', url.startsWith('/api/v2') ? JSONAPI : 'application/json');
+    const res = await request(h.app)
+      .get(url)
+      .set('Authorization', `Bearer ${h.admin}`)
+      .set('Accept', url.startsWith('/api/v2') ? JSONAPI : 'application/json');
     expect(statuses).toContain(res.status);
     expectNoInternalsLeaked(res.text);
     if (res.status >= 400) expect(res.body.errors[0].status).toBe(String(res.status));

@@ -33,9 +33,23 @@ async function addRegion(k: number): Promise<void> {
     Array.from({ length: 60 }, (_v, i) => ({ name: `Shape ${k}.${i}`, parent: region, email: i % 2 ? `shape${k}.${i}@x.io` : null })),
     at,
   );
-  const leaves = await bulkClients(h, shapes.map((s, i) => ({ name: `Leaf ${k}.${i} (leaf)`, parent: s })), at);
-  await bulkOwned(h, 'legal-entity', shapes.map((s, i) => ({ client: s, attributes: { name: `LE ${k}.${i}`, country: i % 3 ? 'FR' : null } })), at);
-  await bulkOwned(h, 'reporting-entity', shapes.map((s, i) => ({ client: s, attributes: { name: `RE ${k}.${i}` } })), at);
+  const leaves = await bulkClients(
+    h,
+    shapes.map((s, i) => ({ name: `Leaf ${k}.${i} (leaf)`, parent: s })),
+    at,
+  );
+  await bulkOwned(
+    h,
+    'legal-entity',
+    shapes.map((s, i) => ({ client: s, attributes: { name: `LE ${k}.${i}`, country: i % 3 ? 'FR' : null } })),
+    at,
+  );
+  await bulkOwned(
+    h,
+    'reporting-entity',
+    shapes.map((s, i) => ({ client: s, attributes: { name: `RE ${k}.${i}` } })),
+    at,
+  );
   if (k === 0) {
     deepLeaf = leaves[0];
     shape0 = shapes[0];
@@ -106,7 +120,10 @@ const SCENARIOS: { name: string; url: (size: number) => string }[] = [
   { name: 'include, page numbers', url: (n) => `/api/v2/clients?filter[parent]=${regions[0]}&${INCLUDE}&page[size]=${n}&page[number]=1` },
   { name: 'keyset first page with includes', url: (n) => `/api/v2/clients?filter[parent]=${regions[0]}&sort=-email,name&${INCLUDE}&page[size]=${n}&page[after]=` },
   { name: 'keyset last page with includes', url: (n) => `/api/v2/clients?filter[parent]=${regions[0]}&sort=-email,name&${INCLUDE}&page[size]=${n}&page[before]=` },
-  { name: 'owned type by client path, sorted, with include', url: (n) => `/api/v2/legal-entities?filter[client.parent.name][startsWith]=Region&sort=client.name,-country&include=client&page[size]=${n}` },
+  {
+    name: 'owned type by client path, sorted, with include',
+    url: (n) => `/api/v2/legal-entities?filter[client.parent.name][startsWith]=Region&sort=client.name,-country&include=client&page[size]=${n}`,
+  },
   { name: 'related collection with filter and sort', url: (n) => `/api/v2/clients/${regions[0]}/children?filter[name][contains]=shape&sort=-name&include=legalEntities&page[size]=${n}` },
   { name: 'relationship linkage, keyset', url: (n) => `/api/v2/clients/${regions[0]}/relationships/children?sort=-name&page[size]=${n}&page[after]=` },
 ];
@@ -174,7 +191,7 @@ describe('what the statements are', () => {
   // (meta.count of bounded linkage), which is not a count of the page.
   const pageCount = (s: string) => /\bCOUNT\s*\(/i.test(s) && !/COUNT\(\*\) OVER \(PARTITION BY/i.test(s);
 
-  it('When keyset pages are read (first, middle, last), then no statement counts the page\'s rows; page numbers count once', async () => {
+  it("When keyset pages are read (first, middle, last), then no statement counts the page's rows; page numbers count once", async () => {
     const keysetUrls = [
       `/api/v2/clients?sort=-email,name&${INCLUDE}&page[size]=10&page[after]=`,
       await middlePage(10, h.admin),
@@ -190,17 +207,21 @@ describe('what the statements are', () => {
     expect(numbered.filter(pageCount)).toHaveLength(1);
   });
 
-  (ON_POSTGRES ? it.skip : it)('When a name is searched with a needle of 3 or more characters, then the trigram index is used; with fewer, it is not (SQLite FTS5; pg_trgm works on LIKE itself)', async () => {
-    const uses = async (needle: string) => (await statements(() => api(h).get(`/api/v2/clients?filter[name][contains]=${encodeURIComponent(needle)}`))).some((s) => /clients_name_fts/.test(s) && /MATCH/i.test(s));
-    expect(await uses('sh')).toBe(false);
-    expect(await uses('s')).toBe(false);
-    expect(await uses('sha')).toBe(true);
-    expect(await uses('SHAPE 1')).toBe(true);
-    expect(await uses('ß')).toBe(false);
-    expect(await uses('aß')).toBe(true);
-    const startsWith = await statements(() => api(h).get('/api/v2/clients?filter[name][startsWith]=Shape 1'));
-    expect(startsWith.some((s) => /clients_name_fts/.test(s))).toBe(true);
-  });
+  (ON_POSTGRES ? it.skip : it)(
+    'When a name is searched with a needle of 3 or more characters, then the trigram index is used; with fewer, it is not (SQLite FTS5; pg_trgm works on LIKE itself)',
+    async () => {
+      const uses = async (needle: string) =>
+        (await statements(() => api(h).get(`/api/v2/clients?filter[name][contains]=${encodeURIComponent(needle)}`))).some((s) => /clients_name_fts/.test(s) && /MATCH/i.test(s));
+      expect(await uses('sh')).toBe(false);
+      expect(await uses('s')).toBe(false);
+      expect(await uses('sha')).toBe(true);
+      expect(await uses('SHAPE 1')).toBe(true);
+      expect(await uses('ß')).toBe(false);
+      expect(await uses('aß')).toBe(true);
+      const startsWith = await statements(() => api(h).get('/api/v2/clients?filter[name][startsWith]=Shape 1'));
+      expect(startsWith.some((s) => /clients_name_fts/.test(s))).toBe(true);
+    },
+  );
 
   it('When one client is read with includes, then the statements do not grow with its children', async () => {
     const leafShape = await measure(`/api/v2/clients/${shape0}?include=children,legalEntities,reportingEntities`, orgToken);

@@ -116,7 +116,12 @@ describe('relationship writes', () => {
       const before = await version(def, source);
       const res = await relWrite(h, method, base(def, source, rel.name), { data: { type: target.type, id: second } });
       expect(firstError(res)).toEqual({ status: 405, code: 'method_not_allowed', source: undefined });
-      expect(String(res.headers.allow).split(',').map((m) => m.trim()).sort()).toEqual(['GET', 'PATCH']);
+      expect(
+        String(res.headers.allow)
+          .split(',')
+          .map((m) => m.trim())
+          .sort(),
+      ).toEqual(['GET', 'PATCH']);
       expect(await linkage(def, source, rel.name)).toBe(first);
       expect(await version(def, source)).toBe(before);
     });
@@ -159,7 +164,10 @@ describe('relationship writes', () => {
     }
 
     it(`When PATCH ${def.path}/{id}/relationships/${rel.name} keeps the current member and adds one of another ${def.type}, then it answers 204 and the member moves`, async () => {
-      await expectMovedOver('PATCH', ({ mine, theirs }) => [{ type: target.type, id: mine }, { type: target.type, id: theirs }]);
+      await expectMovedOver('PATCH', ({ mine, theirs }) => [
+        { type: target.type, id: mine },
+        { type: target.type, id: theirs },
+      ]);
     });
 
     if (rel.owned) {
@@ -192,7 +200,12 @@ describe('relationship writes', () => {
 
       it(`When DELETE ${def.path}/{id}/relationships/${rel.name} names an owned member and an id that does not exist, then it answers 403 (removing an owned entity comes before 404s for body ids)`, async () => {
         const { owner, mine } = await setup();
-        const res = await relWrite(h, 'DELETE', base(def, owner, rel.name), { data: [{ type: target.type, id: mine }, { type: target.type, id: unusedId() }] });
+        const res = await relWrite(h, 'DELETE', base(def, owner, rel.name), {
+          data: [
+            { type: target.type, id: mine },
+            { type: target.type, id: unusedId() },
+          ],
+        });
         expect(firstError(res)).toEqual({ status: 403, code: 'forbidden', source: { pointer: '/data' } });
         expect(await linkage(def, owner, rel.name)).toEqual([mine]);
       });
@@ -249,16 +262,24 @@ describe('relationship writes', () => {
       expect(await linkage(def, owner, rel.name)).toEqual([mine]);
     });
 
-    it.each(['PATCH', 'POST', 'DELETE'] as const)(`When %s ${def.path}/{id}/relationships/${rel.name} names an id that does not exist second, then it answers 404 related_not_found at /data/1 and nothing changes`, async (method) => {
-      const { owner, mine, other, theirs } = await setup();
-      const before = await version(def, owner);
-      const body = { data: [{ type: target.type, id: method === 'DELETE' ? theirs : mine }, { type: target.type, id: unusedId() }] };
-      const res = await relWrite(h, method, base(def, owner, rel.name), body);
-      expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/1' } });
-      expect(await linkage(def, owner, rel.name)).toEqual([mine]);
-      expect(await linkage(def, other, rel.name)).toEqual([theirs]);
-      expect(await version(def, owner)).toBe(before);
-    });
+    it.each(['PATCH', 'POST', 'DELETE'] as const)(
+      `When %s ${def.path}/{id}/relationships/${rel.name} names an id that does not exist second, then it answers 404 related_not_found at /data/1 and nothing changes`,
+      async (method) => {
+        const { owner, mine, other, theirs } = await setup();
+        const before = await version(def, owner);
+        const body = {
+          data: [
+            { type: target.type, id: method === 'DELETE' ? theirs : mine },
+            { type: target.type, id: unusedId() },
+          ],
+        };
+        const res = await relWrite(h, method, base(def, owner, rel.name), body);
+        expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/1' } });
+        expect(await linkage(def, owner, rel.name)).toEqual([mine]);
+        expect(await linkage(def, other, rel.name)).toEqual([theirs]);
+        expect(await version(def, owner)).toBe(before);
+      },
+    );
 
     it(`When POST ${def.path}/{id}/relationships/${rel.name} names a resource of another type, then it answers 409 conflict at /data/0/type`, async () => {
       const { owner, mine } = await setup();
@@ -294,7 +315,7 @@ describe('relationship writes', () => {
       expect(related.body.data.id).toBe(b);
     });
 
-    it("When PATCH /clients/A/relationships/projects names only an id that does not exist while A owns a project, then it answers 403 (removing an owned entity comes before 404s for body ids)", async () => {
+    it('When PATCH /clients/A/relationships/projects names only an id that does not exist while A owns a project, then it answers 403 (removing an owned entity comes before 404s for body ids)', async () => {
       const a = await makeClient(h);
       const p = await makeOwned(h, 'projects', a);
       const res = await relWrite(h, 'PATCH', `/api/v2/clients/${a}/relationships/projects`, { data: [{ type: 'project', id: unusedId() }] });
@@ -410,7 +431,12 @@ describe('relationship writes', () => {
 
     it('When a cycle and an id that does not exist are sent together, then the 404 for the body id wins (at /data/1)', async () => {
       const c = await chain();
-      const res = await relWrite(h, 'POST', `/api/v2/clients/${c.grand}/relationships/children`, { data: [{ type: 'client', id: c.root }, { type: 'client', id: unusedId() }] });
+      const res = await relWrite(h, 'POST', `/api/v2/clients/${c.grand}/relationships/children`, {
+        data: [
+          { type: 'client', id: c.root },
+          { type: 'client', id: unusedId() },
+        ],
+      });
       expect(firstError(res)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/1' } });
       await expectChainIntact(c);
     });

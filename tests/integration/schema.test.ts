@@ -38,9 +38,7 @@ interface IndexInfo {
 function tables(): string[] {
   return (
     sqlite
-      .prepare(
-        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('migrations', 'typeorm_metadata') AND name NOT LIKE 'clients_name_fts%'`,
-      )
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('migrations', 'typeorm_metadata') AND name NOT LIKE 'clients_name_fts%'`)
       .all() as { name: string }[]
   )
     .map((r) => r.name)
@@ -100,9 +98,13 @@ describeSqlite('the migrated schema', () => {
   });
 
   it('When the clients table is inspected, then email_key and slug each carry a unique index of their own', () => {
-    const unique = indexes('clients').filter((ix) => ix.unique && ix.columns.length === 1).map((ix) => ix.columns[0]);
+    const unique = indexes('clients')
+      .filter((ix) => ix.unique && ix.columns.length === 1)
+      .map((ix) => ix.columns[0]);
     expect(unique).toEqual(expect.arrayContaining(['email_key', 'slug']));
-    const tokenUnique = indexes('api_tokens').filter((ix) => ix.unique).map((ix) => ix.columns.join(','));
+    const tokenUnique = indexes('api_tokens')
+      .filter((ix) => ix.unique)
+      .map((ix) => ix.columns.join(','));
     expect(tokenUnique).toEqual(expect.arrayContaining(['token_hash']));
   });
 });

@@ -3,7 +3,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
-import { buildService, connectionRefused, eventually, killAll, sigtermDuringCreate, removeDatabase, runNode, ServerProcess, spawnServer, splitLines, startServer, tempDatabase, within } from '../support/server-process';
+import {
+  buildService,
+  connectionRefused,
+  eventually,
+  killAll,
+  sigtermDuringCreate,
+  removeDatabase,
+  runNode,
+  ServerProcess,
+  spawnServer,
+  splitLines,
+  startServer,
+  tempDatabase,
+  within,
+} from '../support/server-process';
 import { apiRequest, httpRequest } from '../support/http-client';
 
 /**
@@ -30,7 +44,9 @@ function adminToken(length = 48): string {
 
 /** Lines that look like a printed token secret: one long run of token characters alone on a line. */
 function tokenLines(output: string): string[] {
-  return splitLines(output).plain.filter((line) => /^\s*[A-Za-z0-9_\-.~+/=]{32,}\s*$/.test(line)).map((l) => l.trim());
+  return splitLines(output)
+    .plain.filter((line) => /^\s*[A-Za-z0-9_\-.~+/=]{32,}\s*$/.test(line))
+    .map((l) => l.trim());
 }
 
 function occurrences(haystack: string, needle: string): number {
@@ -133,9 +149,7 @@ describe('npm start: logs, health and shutdown', () => {
     const traced = await apiRequest(server, token, 'GET', '/api/v2/clients', undefined, { 'X-Request-Id': 'trace-42.abc:def' });
     expect(traced.status).toBe(200);
     expect(traced.headers['x-request-id']).toBe('trace-42.abc:def');
-    const tracedLine = await eventually('the log line of the traced request', () =>
-      splitLines(server.stdout()).json.find((l) => l.requestId === 'trace-42.abc:def'),
-    );
+    const tracedLine = await eventually('the log line of the traced request', () => splitLines(server.stdout()).json.find((l) => l.requestId === 'trace-42.abc:def'));
     expect(tracedLine).toMatchObject({ method: 'GET', path: '/api/v2/clients', status: 200 });
 
     const a = await apiRequest(server, token, 'GET', '/api/v2/clients');

@@ -64,7 +64,10 @@ const oracleKey = (segment: string, scope: Set<string> | null) => sortKey(rowByI
 
 function expectedOrder(sort: string, scope: Set<string> | null): string[] {
   const candidates = rows.filter((r) => !scope || scope.has(r.id));
-  return orderRows(candidates, sort.split(',').map((s) => oracleKey(s, scope))).map((r) => r.id);
+  return orderRows(
+    candidates,
+    sort.split(',').map((s) => oracleKey(s, scope)),
+  ).map((r) => r.id);
 }
 
 const names = (ids: string[]) => ids.map((id) => rows.find((r) => r.id === id)?.name ?? id);
@@ -165,7 +168,12 @@ describe('sorting owned types by their owner', () => {
       { client: owners[4].id, name: 'Émile', country: 'AT' },
       { client: owners[2].id, name: 'LE', country: 'FR' },
     ];
-    const ids = await bulkOwned(h, 'legal-entity', seeds.map((s) => ({ client: s.client, attributes: { name: s.name, country: s.country } })), T1);
+    const ids = await bulkOwned(
+      h,
+      'legal-entity',
+      seeds.map((s) => ({ client: s.client, attributes: { name: s.name, country: s.country } })),
+      T1,
+    );
     const entities = seeds.map((s, i) => ({ id: ids[i], ...s }));
     const client = (id: string) => rows.find((r) => r.id === id)!;
     const parentName = (id: string) => {
@@ -193,7 +201,25 @@ describe('sorting owned types by their owner', () => {
 
 describe('sort errors and guards', () => {
   it('When sort names something that cannot be sorted, then it answers 400 at sort', async () => {
-    for (const sort of ['nope', '-nope', 'parent', 'children', 'children.name', 'parent.nope', 'legalEntities.name', 'parent..name', '', '-', 'name,', ',name', 'name,,id', '--name', '+name', 'Name', 'parent.children.name']) {
+    for (const sort of [
+      'nope',
+      '-nope',
+      'parent',
+      'children',
+      'children.name',
+      'parent.nope',
+      'legalEntities.name',
+      'parent..name',
+      '',
+      '-',
+      'name,',
+      ',name',
+      'name,,id',
+      '--name',
+      '+name',
+      'Name',
+      'parent.children.name',
+    ]) {
       expectQueryError(await api(h).get(`/api/v2/clients?sort=${encodeURIComponent(sort)}`), 'sort');
     }
     expectQueryError(await api(h).get('/api/v2/legal-entities?sort=client.legalEntities.name'), 'sort');

@@ -90,7 +90,7 @@ describe('statement counts on GET /api/v2/clients with nested includes', () => {
     expect(fifty.count).toBeLessThan(20);
   });
 
-  it('When the page of 50 holds the tenant\'s 50 roots, then it costs what a page of 5 roots costs', async () => {
+  it("When the page of 50 holds the tenant's 50 roots, then it costs what a page of 5 roots costs", async () => {
     const five = await measure(`/api/v2/clients?filter[parent]=${d.tenant}&page[size]=5&${INCLUDE}`);
     const fifty = await measure(`/api/v2/clients?filter[parent]=${d.tenant}&page[size]=50&${INCLUDE}`);
     expect(fifty.body.data.map((r: { id: string }) => r.id)).toEqual(d.roots);

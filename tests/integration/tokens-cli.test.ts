@@ -81,7 +81,7 @@ describe('npm run token', () => {
     expect(rows.some((r) => Object.values(r).some((v) => typeof v === 'string' && v.includes(secret)))).toBe(false);
   });
 
-  it('When `create --role client --client ID` runs, then its last line is a token that sees that client\'s subtree only and may not write', async () => {
+  it("When `create --role client --client ID` runs, then its last line is a token that sees that client's subtree only and may not write", async () => {
     const root = await makeClient(h, { name: 'CLI tenant' });
     const child = await makeClient(h, { name: 'CLI tenant child' }, root);
     const outside = await makeClient(h, { name: 'CLI outsider' });

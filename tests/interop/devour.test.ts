@@ -1,6 +1,18 @@
 import JsonApi from 'devour-client';
 import { makeClient, makeOwned } from '../support/factories';
-import { ClientFields, contradictingDocument, LiveServer, makeGraphFixture, makeListFixture, makePagedFixture, Ref, rejectionOf, ResponseRecorder, validateAxiosResponses, withLiveServer } from '../support/interop-helpers';
+import {
+  ClientFields,
+  contradictingDocument,
+  LiveServer,
+  makeGraphFixture,
+  makeListFixture,
+  makePagedFixture,
+  Ref,
+  rejectionOf,
+  ResponseRecorder,
+  validateAxiosResponses,
+  withLiveServer,
+} from '../support/interop-helpers';
 
 /**
  * devour-client 3.2 used as its users use it, against the service on a loopback port.
@@ -66,11 +78,7 @@ function defineModels(jsonApi: JsonApi): void {
     { name: '', registrationNumber: '', country: '', createdAt: '', updatedAt: '', client: owned },
     { collectionPath: 'legal-entities', readOnly: ['createdAt', 'updatedAt'] },
   );
-  jsonApi.define(
-    'reporting-entity',
-    { name: '', currency: '', createdAt: '', updatedAt: '', client: owned },
-    { collectionPath: 'reporting-entities', readOnly: ['createdAt', 'updatedAt'] },
-  );
+  jsonApi.define('reporting-entity', { name: '', currency: '', createdAt: '', updatedAt: '', client: owned }, { collectionPath: 'reporting-entities', readOnly: ['createdAt', 'updatedAt'] });
   jsonApi.define('project', { name: '', createdAt: '', updatedAt: '', client: owned }, { collectionPath: 'projects', readOnly: ['createdAt', 'updatedAt'] });
 }
 

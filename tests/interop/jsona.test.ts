@@ -2,7 +2,19 @@ import Jsona from 'jsona';
 import type { TJsonApiBody, TJsonaModel } from 'jsona/lib/JsonaTypes';
 import { makeClient } from '../support/factories';
 import { JSONAPI } from '../support/media-types';
-import { ClientFields, contradictingDocument, JsonApiError, LiveServer, lowerCaseHeaders, makeGraphFixture, makeListFixture, makePagedFixture, rejectionOf, ResponseRecorder, withLiveServer } from '../support/interop-helpers';
+import {
+  ClientFields,
+  contradictingDocument,
+  JsonApiError,
+  LiveServer,
+  lowerCaseHeaders,
+  makeGraphFixture,
+  makeListFixture,
+  makePagedFixture,
+  rejectionOf,
+  ResponseRecorder,
+  withLiveServer,
+} from '../support/interop-helpers';
 
 /**
  * jsona 1.14 is a (de)serializer only, so it is paired here with Node's fetch, as its users do:
@@ -11,7 +23,6 @@ import { ClientFields, contradictingDocument, JsonApiError, LiveServer, lowerCas
  * bodies (`serialize`) and rebuilds the graph from responses (`deserialize`). jsona keeps types
  * exactly as given, so nothing needs configuring for singular kebab-case types.
  */
-
 
 interface Document extends TJsonApiBody {
   links?: { self: string; first?: string; last?: string; prev?: string | null; next?: string | null };
@@ -198,12 +209,7 @@ describe('jsona with fetch against the live service', () => {
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(422);
     expect(err.errors.every((e) => e.status === '422' && e.code === 'validation_failed')).toBe(true);
-    expect(err.errors.map((e) => e.source?.pointer)).toEqual([
-      '/data/attributes/createdAt',
-      '/data/attributes/updatedAt',
-      '/data/attributes/meta',
-      '/data/attributes/links',
-    ]);
+    expect(err.errors.map((e) => e.source?.pointer)).toEqual(['/data/attributes/createdAt', '/data/attributes/updatedAt', '/data/attributes/meta', '/data/attributes/links']);
     expect((await getOne<Client>(`clients/${id}`)).name).toBe('Round Trip'); // nothing changed
   });
 
@@ -267,9 +273,7 @@ describe('jsona with fetch against the live service', () => {
     const err = await rejectionOf<ApiError>(send('POST', url('clients'), jsona.serialize({ stuff: { type: 'client', name: '' } })));
 
     expect(err.status).toBe(422);
-    expect(err.errors).toEqual([
-      expect.objectContaining({ status: '422', code: 'validation_failed', source: { pointer: '/data/attributes/name' } }),
-    ]);
+    expect(err.errors).toEqual([expect.objectContaining({ status: '422', code: 'validation_failed', source: { pointer: '/data/attributes/name' } })]);
   });
 
   it('When a client that does not exist is read, then the wrapper throws 404 not_found with no source', async () => {
@@ -297,9 +301,7 @@ describe('jsona with fetch against the live service', () => {
     const err = await rejectionOf<ApiError>(send('PATCH', url(`clients/${id}`), body));
 
     expect(err.status).toBe(404);
-    expect(err.errors).toEqual([
-      expect.objectContaining({ status: '404', code: 'related_not_found', source: { pointer: '/data/relationships/parent/data' } }),
-    ]);
+    expect(err.errors).toEqual([expect.objectContaining({ status: '404', code: 'related_not_found', source: { pointer: '/data/relationships/parent/data' } })]);
   });
 
   it('When the fetch wrapper validates against a document the service contradicts, then the mismatch is recorded (the check is live)', async () => {

@@ -1,7 +1,20 @@
 import Kitsu from 'kitsu';
 import type { AxiosError } from 'axios';
 import { makeClient, makeOwned } from '../support/factories';
-import { ClientFields, contradictingDocument, JsonApiError, LiveServer, Ref, makeGraphFixture, makeListFixture, makePagedFixture, rejectionOf, ResponseRecorder, validateAxiosResponses, withLiveServer } from '../support/interop-helpers';
+import {
+  ClientFields,
+  contradictingDocument,
+  JsonApiError,
+  LiveServer,
+  Ref,
+  makeGraphFixture,
+  makeListFixture,
+  makePagedFixture,
+  rejectionOf,
+  ResponseRecorder,
+  validateAxiosResponses,
+  withLiveServer,
+} from '../support/interop-helpers';
 
 /**
  * kitsu 11 (axios + kitsu-core) used as its users use it, against the service on a loopback
@@ -235,9 +248,7 @@ describe('kitsu against the live service', () => {
     const err = await rejectionOf<KitsuError>(api.request({ method: 'POST', url: 'clients', type: 'client', body: { name: '   ' } }));
 
     expect(err.response?.status).toBe(422);
-    expect(err.errors).toEqual([
-      expect.objectContaining({ status: '422', code: 'validation_failed', source: { pointer: '/data/attributes/name' } }),
-    ]);
+    expect(err.errors).toEqual([expect.objectContaining({ status: '422', code: 'validation_failed', source: { pointer: '/data/attributes/name' } })]);
     expect(typeof err.errors?.[0].title).toBe('string');
   });
 
@@ -252,14 +263,10 @@ describe('kitsu against the live service', () => {
   it('When a second client takes an email in use (in another case), then kitsu rejects with 409 conflict pointing at /data/attributes/email', async () => {
     await makeClient(live.h, { name: 'Email Owner', email: 'taken@conflict.test' });
 
-    const err = await rejectionOf<KitsuError>(
-      api.request({ method: 'POST', url: 'clients', type: 'client', body: { name: 'Email Thief', email: 'TAKEN@conflict.test' } }),
-    );
+    const err = await rejectionOf<KitsuError>(api.request({ method: 'POST', url: 'clients', type: 'client', body: { name: 'Email Thief', email: 'TAKEN@conflict.test' } }));
 
     expect(err.response?.status).toBe(409);
-    expect(err.errors).toEqual([
-      expect.objectContaining({ status: '409', code: 'conflict', source: { pointer: '/data/attributes/email' } }),
-    ]);
+    expect(err.errors).toEqual([expect.objectContaining({ status: '409', code: 'conflict', source: { pointer: '/data/attributes/email' } })]);
   });
 
   it('When a client that still has children is deleted, then kitsu rejects with 409 naming the blocking relationship', async () => {

@@ -37,12 +37,18 @@ describe('errors of the HTTP layer', () => {
   });
 
   it('When the headers are larger than MAX_HEADER_BYTES on the flat surface, then the same 431 JSON:API error document (no route is known yet)', async () => {
-    const res = await request(server).get('/api/clients').set('Authorization', `Bearer ${h.admin}`).set('Cookie', 'c='.padEnd(MAX_HEADER_BYTES + 10, 'y'));
+    const res = await request(server)
+      .get('/api/clients')
+      .set('Authorization', `Bearer ${h.admin}`)
+      .set('Cookie', 'c='.padEnd(MAX_HEADER_BYTES + 10, 'y'));
     expectClosingErrorDocument(res, 431, 'header_too_large');
   });
 
   it('When the headers are just under MAX_HEADER_BYTES, then the request is answered as usual', async () => {
-    const res = await request(server).get('/api/v2/clients').set('Authorization', `Bearer ${h.admin}`).set('X-Padding', 'x'.repeat(MAX_HEADER_BYTES - 400));
+    const res = await request(server)
+      .get('/api/v2/clients')
+      .set('Authorization', `Bearer ${h.admin}`)
+      .set('X-Padding', 'x'.repeat(MAX_HEADER_BYTES - 400));
     expect(res.status).toBe(200);
   });
 
@@ -62,7 +68,7 @@ describe('errors of the HTTP layer', () => {
     expectClosingErrorDocument(res, 400, 'malformed_request');
   });
 
-  it('When an authenticated request body has a broken chunk size, then the parser\'s 400 malformed_request reaches the client while the app is reading the body', async () => {
+  it("When an authenticated request body has a broken chunk size, then the parser's 400 malformed_request reaches the client while the app is reading the body", async () => {
     const head = `POST /api/v2/clients HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${h.admin}\r\nContent-Type: ${JSONAPI}\r\nTransfer-Encoding: chunked\r\n\r\n`;
     const res = await exchange(server, [head, 50, '4\r\n{"da\r\nzz\r\n'], { method: 'POST', path: '/api/v2/clients' });
     expectClosingErrorDocument(res, 400, 'malformed_request');

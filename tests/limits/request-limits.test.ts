@@ -64,9 +64,7 @@ describe('limits on a request', () => {
       const parent = await makeClient(h);
       const res = await api(h)
         .post('/api/v2/operations', {
-          'atomic:operations': [
-            { op: 'add', data: { type: 'client', attributes: { name: 'Deep Enough' }, relationships: { children: { data: [{ type: 'client', id: parent }] } } } },
-          ],
+          'atomic:operations': [{ op: 'add', data: { type: 'client', attributes: { name: 'Deep Enough' }, relationships: { children: { data: [{ type: 'client', id: parent }] } } } }],
         })
         .set('Content-Type', ATOMIC_MEDIA_TYPE)
         .set('Accept', ATOMIC_MEDIA_TYPE);
@@ -107,10 +105,7 @@ describe('limits on a request', () => {
   describe('atomic operations per request (MAX_OPERATIONS)', () => {
     it('When an atomic request has more operations than MAX_OPERATIONS, then 413 payload_too_large naming the limit and the count', async () => {
       const ops = Array.from({ length: 4 }, (_, i) => ({ op: 'add', data: { type: 'client', attributes: { name: `Op ${i}` } } }));
-      const res = await api(h)
-        .post('/api/v2/operations', { 'atomic:operations': ops })
-        .set('Content-Type', ATOMIC_MEDIA_TYPE)
-        .set('Accept', ATOMIC_MEDIA_TYPE);
+      const res = await api(h).post('/api/v2/operations', { 'atomic:operations': ops }).set('Content-Type', ATOMIC_MEDIA_TYPE).set('Accept', ATOMIC_MEDIA_TYPE);
       // The atomic extension's media type: expectError checks the plain JSON:API one.
       expect(res.status).toBe(413);
       expect(res.headers['content-type']).toBe(ATOMIC_MEDIA_TYPE);

@@ -86,7 +86,9 @@ describe('security headers', () => {
         const violations: string[] = [];
         await page.exposeFunction('reportViolation', (v: string) => violations.push(v));
         // A string, run in the page: the browser's own report of each blocked load or style.
-        await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));`);
+        await page.addInitScript(
+          `document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));`,
+        );
         page.on('console', (msg) => {
           if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text());
         });

@@ -52,7 +52,7 @@ describe('request timeouts', () => {
 
   // The lock is SQLite's file lock; on PostgreSQL writers queue on an advisory lock instead.
   (ON_POSTGRES ? it.skip : it)(
-    'When a write waits on another writer\'s lock past REQUEST_TIMEOUT_MS, then 503 processing_timeout with Retry-After, and once the lock is gone the write completes and the service answers as before',
+    "When a write waits on another writer's lock past REQUEST_TIMEOUT_MS, then 503 processing_timeout with Retry-After, and once the lock is gone the write completes and the service answers as before",
     async () => {
       const other = new BetterSqlite3(h.file);
       let locked = true;

@@ -83,7 +83,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
     expect(await pg!.tokenCount(tokenId)).toBe(0);
   });
 
-  it('When two root clients are made each other\'s parent in parallel through both instances, 50 times, then exactly one of each pair succeeds, the other gets 409 conflict, no request answers 5xx, and the database never holds a cycle', async () => {
+  it("When two root clients are made each other's parent in parallel through both instances, 50 times, then exactly one of each pair succeeds, the other gets 409 conflict, no request answers 5xx, and the database never holds a cycle", async () => {
     const tag = uniqueTag();
     const a = await makeClient(on(cluster, 0), { name: `Cross A ${tag}` });
     const b = await makeClient(on(cluster, 1), { name: `Cross B ${tag}` });
@@ -96,7 +96,12 @@ describePg('Two service instances on one PostgreSQL database', () => {
         cluster.token,
         [
           { server: serverFor(cluster, round), method: 'PATCH', url: `/api/v2/clients/${a}/relationships/parent`, body: { data: { type: 'client', id: b } } },
-          { server: serverFor(cluster, round + 1), method: 'PATCH', url: `/api/v2/clients/${b}`, body: { data: { type: 'client', id: b, relationships: { parent: { data: { type: 'client', id: a } } } } } },
+          {
+            server: serverFor(cluster, round + 1),
+            method: 'PATCH',
+            url: `/api/v2/clients/${b}`,
+            body: { data: { type: 'client', id: b, relationships: { parent: { data: { type: 'client', id: a } } } } },
+          },
         ],
         5,
       );

@@ -101,7 +101,7 @@ describePg('/readyz while the PostgreSQL server goes away and comes back', () =>
     const took = Date.now() - started;
     expect(took).toBeLessThan(5_000);
     expect(res.status).toBe(503);
-    expect(res.headers["retry-after"]).toBeDefined();
+    expect(res.headers['retry-after']).toBeDefined();
     expect(res.json?.jsonapi).toEqual({ version: '1.1' });
     expect(res.json?.errors?.map((e: { status: string }) => e.status)).toEqual([String(res.status)]);
     // No driver message, address, SQL or file path reaches the response (SPEC §2, errors).

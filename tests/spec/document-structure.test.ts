@@ -94,7 +94,7 @@ describe('document structure', () => {
         included: [],
         '@context': 'https://schema.org',
         extra: 1,
-        'fo$o': 2,
+        fo$o: 2,
       });
       expect(res.status).toBe(201);
       expect(res.body.errors).toBeUndefined();
@@ -188,12 +188,15 @@ describe('document structure', () => {
       invalid(await post(newClient({ attributes: { name: 'x', [name]: 'v' } })), `/data/attributes/${segment(name)}`);
     });
 
-    it.each([['a space inside', 'e mail'], ['a hyphen inside', 'e-mail'], ['an underscore inside', 'e_mail'], ['non-ASCII letters', 'émail'], ['a digit first', '9lives']])(
-      'When an attribute name is valid but unknown (%s), then it stays 422 validation_failed at it',
-      async (_label, name) => {
-        expectError(await post(newClient({ attributes: { name: 'x', [name]: 'v' } })), 422, 'validation_failed', { pointer: `/data/attributes/${name}` });
-      },
-    );
+    it.each([
+      ['a space inside', 'e mail'],
+      ['a hyphen inside', 'e-mail'],
+      ['an underscore inside', 'e_mail'],
+      ['non-ASCII letters', 'émail'],
+      ['a digit first', '9lives'],
+    ])('When an attribute name is valid but unknown (%s), then it stays 422 validation_failed at it', async (_label, name) => {
+      expectError(await post(newClient({ attributes: { name: 'x', [name]: 'v' } })), 422, 'validation_failed', { pointer: `/data/attributes/${name}` });
+    });
 
     it('When a relationship name breaks the member-name rules, then 400 invalid_document at it', async () => {
       invalid(await post(newClient({ relationships: { 'par.ent': { data: ref(parent) } } })), '/data/relationships/par.ent');
@@ -365,7 +368,9 @@ describe('document structure', () => {
 
     it('When If-Match is stale (412) and the body is wrong-shaped, then it is 400', async () => {
       const id = await makeClient(h);
-      const res = await api(h).patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, relationships: wrongShape } }).set('If-Match', '"stale"');
+      const res = await api(h)
+        .patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, relationships: wrongShape } })
+        .set('If-Match', '"stale"');
       invalid(res, '/data/relationships/children/data');
     });
 
@@ -398,15 +403,35 @@ describe('document structure', () => {
         ['has a ref without type', () => ({ 'atomic:operations': [{ op: 'remove', ref: { id: parent } }] }), '/atomic:operations/0/ref/type'],
         ['has a ref whose id is a number', () => ({ 'atomic:operations': [{ op: 'remove', ref: { type: 'client', id: 1 } }] }), '/atomic:operations/0/ref/id'],
         ['has a ref with neither id nor lid', () => ({ 'atomic:operations': [{ op: 'remove', ref: { type: 'client' } }] }), '/atomic:operations/0/ref'],
-        ['has a ref whose relationship is not a string', () => ({ 'atomic:operations': [{ op: 'update', ref: { ...children(), relationship: 1 }, data: [] }] }), '/atomic:operations/0/ref/relationship'],
+        [
+          'has a ref whose relationship is not a string',
+          () => ({ 'atomic:operations': [{ op: 'update', ref: { ...children(), relationship: 1 }, data: [] }] }),
+          '/atomic:operations/0/ref/relationship',
+        ],
         ['has a relationship operation without data', () => ({ 'atomic:operations': [{ op: 'add', ref: children() }] }), '/atomic:operations/0'],
         ['updates a to-one relationship with an array', () => ({ 'atomic:operations': [{ op: 'update', ref: { ...children(), relationship: 'parent' }, data: [] }] }), '/atomic:operations/0/data'],
         ['adds one identifier (not an array) to a to-many relationship', () => ({ 'atomic:operations': [{ op: 'add', ref: children(), data: ref(many[0]) }] }), '/atomic:operations/0/data'],
         ['replaces a to-many relationship with null', () => ({ 'atomic:operations': [{ op: 'update', ref: children(), data: null }] }), '/atomic:operations/0/data'],
-        ['adds a resource whose to-one relationship is an array', () => ({ 'atomic:operations': [{ op: 'add', data: newClient({ relationships: { parent: { data: [] } } }) }] }), '/atomic:operations/0/data/relationships/parent/data'],
-        ['updates a resource whose to-many relationship is an identifier', () => ({ 'atomic:operations': [{ op: 'update', data: { type: 'client', id: parent, relationships: { children: { data: ref(many[0]) } } } }] }), '/atomic:operations/0/data/relationships/children/data'],
-        ['adds a resource with an attribute named id', () => ({ 'atomic:operations': [{ op: 'add', data: newClient({ attributes: { name: 'x', id: 'y' } }) }] }), '/atomic:operations/0/data/attributes/id'],
-        ['adds a resource whose identifier has a lid that is a number', () => ({ 'atomic:operations': [{ op: 'add', data: newClient({ relationships: { parent: { data: { type: 'client', lid: 1 } } } }) }] }), '/atomic:operations/0/data/relationships/parent/data/lid'],
+        [
+          'adds a resource whose to-one relationship is an array',
+          () => ({ 'atomic:operations': [{ op: 'add', data: newClient({ relationships: { parent: { data: [] } } }) }] }),
+          '/atomic:operations/0/data/relationships/parent/data',
+        ],
+        [
+          'updates a resource whose to-many relationship is an identifier',
+          () => ({ 'atomic:operations': [{ op: 'update', data: { type: 'client', id: parent, relationships: { children: { data: ref(many[0]) } } } }] }),
+          '/atomic:operations/0/data/relationships/children/data',
+        ],
+        [
+          'adds a resource with an attribute named id',
+          () => ({ 'atomic:operations': [{ op: 'add', data: newClient({ attributes: { name: 'x', id: 'y' } }) }] }),
+          '/atomic:operations/0/data/attributes/id',
+        ],
+        [
+          'adds a resource whose identifier has a lid that is a number',
+          () => ({ 'atomic:operations': [{ op: 'add', data: newClient({ relationships: { parent: { data: { type: 'client', lid: 1 } } } }) }] }),
+          '/atomic:operations/0/data/relationships/parent/data/lid',
+        ],
       ]),
     )('When an atomic request document %s, then 400 invalid_document at "%s"', async (_label, pointer, doc) => {
       expectAtomicError(await atomic(h, doc()), 400, 'invalid_document', pointer);

@@ -167,7 +167,9 @@ describe('documents', () => {
 
   describe('writes', () => {
     it('When a client is created, then 201 with an absolute Location equal to data.links.self and the top-level self', async () => {
-      const res = await api(h).post('/api/v2/clients', { data: { type: 'client', attributes: { name: '  Created  ' } } }).set('Host', HOST);
+      const res = await api(h)
+        .post('/api/v2/clients', { data: { type: 'client', attributes: { name: '  Created  ' } } })
+        .set('Host', HOST);
       expect(res.status).toBe(201);
       const id = res.body.data.id as string;
       expect(id).toMatch(/^[0-9a-f]{24}$/);
@@ -185,7 +187,9 @@ describe('documents', () => {
 
     it('When an owned resource is created, then Location points into its own collection', async () => {
       const c = await makeClient(h);
-      const res = await api(h).post('/api/v2/legal-entities', { data: { type: 'legal-entity', attributes: { name: 'LE' }, relationships: { client: { data: { type: 'client', id: c } } } } }).set('Host', HOST);
+      const res = await api(h)
+        .post('/api/v2/legal-entities', { data: { type: 'legal-entity', attributes: { name: 'LE' }, relationships: { client: { data: { type: 'client', id: c } } } } })
+        .set('Host', HOST);
       expect(res.status).toBe(201);
       expect(res.headers.location).toBe(`${BASE}/legal-entities/${res.body.data.id}`);
       expect(res.body.data.relationships.client.data).toEqual({ type: 'client', id: c });
@@ -206,7 +210,9 @@ describe('documents', () => {
       const id = created.body.data.id as string;
       const { createdAt, updatedAt } = created.body.data.attributes;
       await sleep(5);
-      const res = await api(h).patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, attributes: { name: 'New' } } }).set('Host', HOST);
+      const res = await api(h)
+        .patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, attributes: { name: 'New' } } })
+        .set('Host', HOST);
       expect(res.status).toBe(200);
       expect(res.body.jsonapi).toEqual({ version: '1.1' });
       expect(res.body.data.id).toBe(id);
@@ -220,7 +226,9 @@ describe('documents', () => {
 
     it('When a PATCH sends Prefer: return=minimal, then 204 with no body and the change is applied', async () => {
       const id = await makeClient(h, { name: 'Minimal' });
-      const res = await api(h).patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, attributes: { name: 'Minimal changed' } } }).set('Prefer', 'return=minimal');
+      const res = await api(h)
+        .patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, attributes: { name: 'Minimal changed' } } })
+        .set('Prefer', 'return=minimal');
       expect(res.status).toBe(204);
       expect(res.text).toBe('');
       expect((await get(`/api/v2/clients/${id}`)).body.data.attributes.name).toBe('Minimal changed');
@@ -228,7 +236,9 @@ describe('documents', () => {
 
     it('When a PATCH sends Prefer: return=representation, then 200 with the document', async () => {
       const id = await makeClient(h);
-      const res = await api(h).patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, attributes: { name: 'Rep' } } }).set('Prefer', 'return=representation');
+      const res = await api(h)
+        .patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, attributes: { name: 'Rep' } } })
+        .set('Prefer', 'return=representation');
       expect(res.status).toBe(200);
       expect(res.body.data.attributes.name).toBe('Rep');
     });

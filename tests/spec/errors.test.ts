@@ -43,7 +43,9 @@ describe('errors', () => {
     });
 
     it.each(surfaces)('When the Authorization scheme is not Bearer on %s, then 401', async (_label, path, surface) => {
-      const res = await request(h.app).get(path).set('Authorization', `Basic ${Buffer.from('admin:admin').toString('base64')}`);
+      const res = await request(h.app)
+        .get(path)
+        .set('Authorization', `Basic ${Buffer.from('admin:admin').toString('base64')}`);
       expectError(res, 401, 'unauthorized', null, surface);
       expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
     });
@@ -544,7 +546,19 @@ describe('errors', () => {
 
     it('When every error code of this file has been seen, then each had exactly one title', () => {
       // expectErrors fails on a second title; here we check the run really covered the codes.
-      for (const code of ['unauthorized', 'invalid_document', 'payload_too_large', 'not_found', 'method_not_allowed', 'invalid_query_parameter', 'not_acceptable', 'unsupported_media_type', 'forbidden', 'related_not_found', 'validation_failed']) {
+      for (const code of [
+        'unauthorized',
+        'invalid_document',
+        'payload_too_large',
+        'not_found',
+        'method_not_allowed',
+        'invalid_query_parameter',
+        'not_acceptable',
+        'unsupported_media_type',
+        'forbidden',
+        'related_not_found',
+        'validation_failed',
+      ]) {
         expect(titlesByCode.has(code)).toBe(true);
       }
     });

@@ -13,8 +13,7 @@ describe('hierarchy integrity', () => {
   const ref = (id: string) => ({ type: 'client', id });
   const setParent = (id: string, parent: string | null) =>
     api(h).patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, relationships: { parent: { data: parent === null ? null : ref(parent) } } } });
-  const setChildren = (id: string, children: string[]) =>
-    api(h).patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, relationships: { children: { data: children.map(ref) } } } });
+  const setChildren = (id: string, children: string[]) => api(h).patch(`/api/v2/clients/${id}`, { data: { type: 'client', id, relationships: { children: { data: children.map(ref) } } } });
   const parentOf = async (id: string) => (await api(h).get(`/api/v2/clients/${id}/relationships/parent`)).body.data?.id ?? null;
   const linkage = async (id: string, rel: string) => ((await api(h).get(`/api/v2/clients/${id}/relationships/${rel}`)).body.data as { id: string }[]).map((r) => r.id).sort();
   const ownerOf = async (path: string, id: string) => (await api(h).get(`/api/v2/${path}/${id}/relationships/client`)).body.data?.id ?? null;
@@ -131,7 +130,12 @@ describe('hierarchy integrity', () => {
       const kept = await makeOwned(h, path, c);
       const dropped = await makeOwned(h, path, c);
       const res = await api(h).patch(`/api/v2/clients/${c}`, {
-        data: { type: 'client', id: c, attributes: { name: 'Renamed' }, relationships: { [rel]: { data: [{ type: ({ 'legal-entities': 'legal-entity', 'reporting-entities': 'reporting-entity', projects: 'project' } as const)[path], id: kept }] } } },
+        data: {
+          type: 'client',
+          id: c,
+          attributes: { name: 'Renamed' },
+          relationships: { [rel]: { data: [{ type: ({ 'legal-entities': 'legal-entity', 'reporting-entities': 'reporting-entity', projects: 'project' } as const)[path], id: kept }] } },
+        },
       });
       expectError(res, 403, 'forbidden', { pointer: `/data/relationships/${rel}` });
       expect(await linkage(c, rel)).toEqual([kept, dropped].sort());
@@ -275,7 +279,7 @@ describe('hierarchy integrity', () => {
       expectError(await flat(h).patch(`/api/clients/client_${c}`, { projects: [] }), 403, 'forbidden', { pointer: '/projects' }, 'flat');
     });
 
-    it('When a flat PATCH lists its own projects plus another client\'s, then the other one moves over', async () => {
+    it("When a flat PATCH lists its own projects plus another client's, then the other one moves over", async () => {
       const c = await makeClient(h, { email: 'flat-taker@example.com' });
       const other = await makeClient(h);
       const mine = await makeOwned(h, 'projects', c);

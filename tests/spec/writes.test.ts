@@ -230,8 +230,7 @@ describe('writes', () => {
 
     it('When the registration number is 65 characters, then 422; at 64 it is accepted', async () => {
       const c = await makeClient(h);
-      const post = (registrationNumber: string) =>
-        api(h).post('/api/v2/legal-entities', { data: { type: 'legal-entity', attributes: { name: 'LE', registrationNumber }, ...owner(c) } });
+      const post = (registrationNumber: string) => api(h).post('/api/v2/legal-entities', { data: { type: 'legal-entity', attributes: { name: 'LE', registrationNumber }, ...owner(c) } });
       expectError(await post('R'.repeat(65)), 422, 'validation_failed', { pointer: '/data/attributes/registrationNumber' });
       expect((await post('R'.repeat(64))).status).toBe(201);
     });
@@ -290,29 +289,31 @@ describe('writes', () => {
       expect(await countClients()).toBe(before);
     });
 
-    it.each([['legal-entities', 'legal-entity'], ['reporting-entities', 'reporting-entity'], ['projects', 'project']])(
-      'When a %s resource is created without a client, then 422 at /data/relationships/client',
-      async (path, type) => {
-        const res = await api(h).post(`/api/v2/${path}`, { data: { type, attributes: { name: 'Orphan' } } });
-        expectError(res, 422, 'validation_failed', { pointer: '/data/relationships/client' });
-      },
-    );
+    it.each([
+      ['legal-entities', 'legal-entity'],
+      ['reporting-entities', 'reporting-entity'],
+      ['projects', 'project'],
+    ])('When a %s resource is created without a client, then 422 at /data/relationships/client', async (path, type) => {
+      const res = await api(h).post(`/api/v2/${path}`, { data: { type, attributes: { name: 'Orphan' } } });
+      expectError(res, 422, 'validation_failed', { pointer: '/data/relationships/client' });
+    });
 
     it('When an owned entity is created with client null, then 422 at /data/relationships/client/data', async () => {
       const res = await api(h).post('/api/v2/projects', { data: { type: 'project', attributes: { name: 'Orphan' }, relationships: { client: { data: null } } } });
       expectError(res, 422, 'validation_failed', { pointer: '/data/relationships/client/data' });
     });
 
-    it.each([['legal-entities', 'legal-entity'], ['reporting-entities', 'reporting-entity'], ['projects', 'project']])(
-      "When a %s resource's client is set to null by PATCH, then 422 at /data/relationships/client/data and it keeps its owner",
-      async (path, type) => {
-        const c = await makeClient(h);
-        const id = await makeOwned(h, path as 'projects', c);
-        const res = await api(h).patch(`/api/v2/${path}/${id}`, { data: { type, id, relationships: { client: { data: null } } } });
-        expectError(res, 422, 'validation_failed', { pointer: '/data/relationships/client/data' });
-        expect((await api(h).get(`/api/v2/${path}/${id}/relationships/client`)).body.data).toEqual({ type: 'client', id: c });
-      },
-    );
+    it.each([
+      ['legal-entities', 'legal-entity'],
+      ['reporting-entities', 'reporting-entity'],
+      ['projects', 'project'],
+    ])("When a %s resource's client is set to null by PATCH, then 422 at /data/relationships/client/data and it keeps its owner", async (path, type) => {
+      const c = await makeClient(h);
+      const id = await makeOwned(h, path as 'projects', c);
+      const res = await api(h).patch(`/api/v2/${path}/${id}`, { data: { type, id, relationships: { client: { data: null } } } });
+      expectError(res, 422, 'validation_failed', { pointer: '/data/relationships/client/data' });
+      expect((await api(h).get(`/api/v2/${path}/${id}/relationships/client`)).body.data).toEqual({ type: 'client', id: c });
+    });
 
     it('When several members are invalid, then one 422 per member, each at its pointer', async () => {
       const res = sortErrors(await postClient({ name: '', email: 'nope', slug: 'Nope' }), (e) => e.source?.pointer ?? '');
@@ -346,7 +347,20 @@ describe('writes', () => {
     it('When a to-many list names one unknown id among known ones, then 404 at that element and nothing moves', async () => {
       const a = await makeClient(h);
       const known = await makeClient(h);
-      const res = await patchClient(a, {}, { relationships: { children: { data: [{ type: 'client', id: known }, { type: 'client', id: unusedId(3) }] } } });
+      const res = await patchClient(
+        a,
+        {},
+        {
+          relationships: {
+            children: {
+              data: [
+                { type: 'client', id: known },
+                { type: 'client', id: unusedId(3) },
+              ],
+            },
+          },
+        },
+      );
       expectError(res, 404, 'related_not_found', { pointer: '/data/relationships/children/data/1' });
       expect((await api(h).get(`/api/v2/clients/${known}/relationships/parent`)).body.data).toBeNull();
     });
@@ -486,7 +500,13 @@ describe('writes', () => {
     });
 
     it('When a flat create sends the read-only created_at or id, then 422 at it', async () => {
-      expectError(await flat(h).post('/api/clients', { name: 'x', email: `${unique('ro')}@example.com`, created_at: '2020-01-01T00:00:00.000Z' }), 422, 'validation_failed', { pointer: '/created_at' }, 'flat');
+      expectError(
+        await flat(h).post('/api/clients', { name: 'x', email: `${unique('ro')}@example.com`, created_at: '2020-01-01T00:00:00.000Z' }),
+        422,
+        'validation_failed',
+        { pointer: '/created_at' },
+        'flat',
+      );
       expectError(await flat(h).post('/api/clients', { name: 'x', email: `${unique('ro')}@example.com`, id: 'client_5f0000000000000000000001' }), 422, 'validation_failed', { pointer: '/id' }, 'flat');
     });
 

@@ -5,10 +5,14 @@ import { api, Harness } from './harness';
 let seq = 0;
 
 /** What a factory POSTs a document to: the in-process harness, or a listening service (http-client.ts viaHttp). */
-export type Target = Harness | ((url: string, document: unknown) => Promise<{ status: number; body: any }>);  
+export type Target = Harness | ((url: string, document: unknown) => Promise<{ status: number; body: any }>);
 
-function post(target: Target, url: string, document: unknown): Promise<{ status: number; body: any }> {  
-  return typeof target === 'function' ? target(url, document) : api(target).post(url, document).then((res) => res);
+function post(target: Target, url: string, document: unknown): Promise<{ status: number; body: any }> {
+  return typeof target === 'function'
+    ? target(url, document)
+    : api(target)
+        .post(url, document)
+        .then((res) => res);
 }
 
 export async function makeClient(h: Target, attrs: Record<string, unknown> = {}, parentId?: string | null): Promise<string> {

@@ -112,7 +112,6 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   };
 }
 
-
 /** A JSON:API request with a bearer token. */
 export function api(h: Harness, token: string = h.admin) {
   const agent = request(h.app);
@@ -120,8 +119,14 @@ export function api(h: Harness, token: string = h.admin) {
   return {
     get: (url: string) => wrap(agent.get(url)),
     delete: (url: string) => wrap(agent.delete(url)),
-    post: (url: string, body?: unknown) => wrap(agent.post(url)).set('Content-Type', JSONAPI).send(body === undefined ? '' : JSON.stringify(body)),
-    patch: (url: string, body?: unknown) => wrap(agent.patch(url)).set('Content-Type', JSONAPI).send(body === undefined ? '' : JSON.stringify(body)),
+    post: (url: string, body?: unknown) =>
+      wrap(agent.post(url))
+        .set('Content-Type', JSONAPI)
+        .send(body === undefined ? '' : JSON.stringify(body)),
+    patch: (url: string, body?: unknown) =>
+      wrap(agent.patch(url))
+        .set('Content-Type', JSONAPI)
+        .send(body === undefined ? '' : JSON.stringify(body)),
   };
 }
 

@@ -22,7 +22,7 @@ export interface HttpResponse {
   headers: http.IncomingHttpHeaders;
   text: string;
   /** The body parsed as JSON, or undefined when it is not JSON. */
-  json: any;  
+  json: any;
 }
 
 /**
@@ -102,7 +102,7 @@ export interface RawAnswer {
   /** Header names in lower case. */
   headers: Record<string, string>;
   text: string;
-  body: any;  
+  body: any;
   /** Milliseconds from connecting to the end of the answer. */
   ms: number;
 }

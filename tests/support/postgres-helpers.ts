@@ -87,7 +87,7 @@ interface Exec {
 function run(file: string, args: string[], timeoutMs = 60_000): Promise<Exec> {
   return new Promise((resolve) => {
     execFile(file, args, { cwd: ROOT, timeout: timeoutMs }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });

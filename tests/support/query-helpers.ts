@@ -52,7 +52,7 @@ export interface ClientRow {
 export function subtreeOf(rows: Iterable<ClientRow>, root: string): Set<string> {
   const all = [...rows];
   const out = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const r of all) {
       if (r.parent && out.has(r.parent) && !out.has(r.id)) {
@@ -183,14 +183,7 @@ export interface Page {
  * or null; `between` runs after every page (to change the data between fetches). Fails after
  * `maxPages` (a loop). Returns the pages in the order they were read.
  */
-export async function walk(
-  h: Harness,
-  start: string,
-  direction: 'next' | 'prev',
-  token: string = h.admin,
-  between?: (page: Page, index: number) => Promise<void>,
-  maxPages = 200,
-): Promise<Page[]> {
+export async function walk(h: Harness, start: string, direction: 'next' | 'prev', token: string = h.admin, between?: (page: Page, index: number) => Promise<void>, maxPages = 200): Promise<Page[]> {
   const pages: Page[] = [];
   let url: string | null = start;
   while (url) {

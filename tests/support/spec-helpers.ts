@@ -1,4 +1,3 @@
-
 /**
  * Helpers for the contract tests under tests/spec: error-document assertions shared by every
  * file. Requests supertest cannot express (no Content-Type at all, exact bytes, odd paths) go
@@ -91,13 +90,7 @@ export function expectErrors(
 }
 
 /** One error: see expectErrors. `source` null or omitted means the error has no source. */
-export function expectError(
-  res: ResponseLike,
-  status: number,
-  code: string,
-  source?: ErrorSourceExpectation | null,
-  surface: 'jsonapi' | 'flat' = 'jsonapi',
-): Record<string, unknown> {
+export function expectError(res: ResponseLike, status: number, code: string, source?: ErrorSourceExpectation | null, surface: 'jsonapi' | 'flat' = 'jsonapi'): Record<string, unknown> {
   return expectErrors(res, status, [{ code, source }], surface)[0];
 }
 

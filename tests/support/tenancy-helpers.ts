@@ -60,7 +60,10 @@ export function expectSameAsMissing(hiddenSent: Sent, missingSent: Sent, hidden:
     status: s.res.status,
     contentType: s.res.headers['content-type'],
     // supertest serves each request on a fresh port: links differ only by it.
-    body: (s.res.text ?? '').split(id).join('<ID>').replace(/\/\/127\.0\.0\.1:\d+\//g, '//<HOST>/'),
+    body: (s.res.text ?? '')
+      .split(id)
+      .join('<ID>')
+      .replace(/\/\/127\.0\.0\.1:\d+\//g, '//<HOST>/'),
   });
   expect(normalise(hiddenSent, hidden)).toEqual(normalise(missingSent, missing));
 }

@@ -18,10 +18,7 @@ export function atomic(h: Harness, operations: unknown[] | Record<string, unknow
 
 /** A relationship-endpoint request (`/api/v2/:path/:id/relationships/:rel`) with optional extra headers. */
 export function relWrite(h: Harness, method: 'PATCH' | 'POST' | 'DELETE', url: string, body: unknown, token: string = h.admin, headers: Record<string, string> = {}) {
-  let t = request(h.app)[method === 'PATCH' ? 'patch' : method === 'POST' ? 'post' : 'delete'](url)
-    .set('Authorization', `Bearer ${token}`)
-    .set('Accept', JSONAPI)
-    .set('Content-Type', JSONAPI);
+  let t = request(h.app)[method === 'PATCH' ? 'patch' : method === 'POST' ? 'post' : 'delete'](url).set('Authorization', `Bearer ${token}`).set('Accept', JSONAPI).set('Content-Type', JSONAPI);
   for (const [k, v] of Object.entries(headers)) t = t.set(k, v);
   return t.send(body === undefined ? '' : JSON.stringify(body));
 }
@@ -58,9 +55,7 @@ export async function dumpDatabase(h: Harness): Promise<Dump> {
 /** The same on PostgreSQL: every base table of the public schema, rows in a stable order. */
 async function dumpPostgres(h: Harness): Promise<Dump> {
   return h.db.read(async (ex) => {
-    const tables = await ex.query<{ name: string }>(
-      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
-    );
+    const tables = await ex.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`);
     const dump: Dump = {};
     for (const { name } of tables) {
       const rows = await ex.query(`SELECT * FROM "${name.replace(/"/g, '""')}" t ORDER BY t::text`);
@@ -113,4 +108,3 @@ export function firstError(res: { status: number; body: any }): { status: number
 export function allErrors(res: { body: any }): { code: unknown; source: unknown }[] {
   return (res.body?.errors ?? []).map((e: any) => ({ code: e.code, source: e.source }));
 }
-

@@ -34,7 +34,11 @@ describe('403 on every path, before body 404s and 422s', () => {
   const atomicAt = (host: string | undefined, operations: unknown[], token: string) => {
     let t = request(h.app).post('/api/v2/operations');
     if (host) t = t.set('Host', host);
-    return t.set('Authorization', `Bearer ${token}`).set('Accept', ATOMIC_MEDIA_TYPE).set('Content-Type', ATOMIC_MEDIA_TYPE).send(JSON.stringify({ 'atomic:operations': operations }));
+    return t
+      .set('Authorization', `Bearer ${token}`)
+      .set('Accept', ATOMIC_MEDIA_TYPE)
+      .set('Content-Type', ATOMIC_MEDIA_TYPE)
+      .send(JSON.stringify({ 'atomic:operations': operations }));
   };
 
   beforeAll(async () => {
@@ -67,7 +71,11 @@ describe('403 on every path, before body 404s and 422s', () => {
           expect({ op, ...firstError(res) }).toEqual({ op, status: 403, code: 'forbidden', source: { pointer: '/atomic:operations/0' } });
         }
       }
-      const add = await atomicAt(undefined, [{ op: 'add', data: { type: 'api-token', attributes: { name: 'x', role: 'client' }, relationships: { client: { data: { type: 'client', id: childA1 } } } } }], clientSecret);
+      const add = await atomicAt(
+        undefined,
+        [{ op: 'add', data: { type: 'api-token', attributes: { name: 'x', role: 'client' }, relationships: { client: { data: { type: 'client', id: childA1 } } } } }],
+        clientSecret,
+      );
       expect(firstError(add)).toEqual({ status: 403, code: 'forbidden', source: { pointer: '/atomic:operations/0' } });
       expectSameDump(await dumpDatabase(h), before);
     });
@@ -105,7 +113,19 @@ describe('403 on every path, before body 404s and 422s', () => {
     it("When an admin at acme.example.test lets a child go from its parent's children together with a hidden id or an invalid value, then it answers 403, not 404 or 422", async () => {
       const replace = await at(ACME, 'PATCH', `/api/v2/clients/${childA1}/relationships/children`, { data: [{ type: 'client', id: rootB }] });
       expect(firstError(replace.res)).toEqual({ status: 403, code: 'forbidden', source: { pointer: '/data' } });
-      const remove = await relWrite(h, 'DELETE', `/api/v2/clients/${childA1}/relationships/children`, { data: [{ type: 'client', id: grandA }, { type: 'client', id: rootB }] }, h.admin, { Host: ACME });
+      const remove = await relWrite(
+        h,
+        'DELETE',
+        `/api/v2/clients/${childA1}/relationships/children`,
+        {
+          data: [
+            { type: 'client', id: grandA },
+            { type: 'client', id: rootB },
+          ],
+        },
+        h.admin,
+        { Host: ACME },
+      );
       expect(firstError(remove)).toEqual({ status: 403, code: 'forbidden', source: { pointer: '/data' } });
       const resource = await at(ACME, 'PATCH', `/api/v2/clients/${childA1}`, {
         data: { type: 'client', id: childA1, attributes: { email: 'not an email' }, relationships: { children: { data: [] } } },

@@ -92,7 +92,13 @@ function query(m: ForestModel, def: ResourceDef, spec: CallSpec): string {
     else if (f.filter === 'id') parts.push(`filter[id]=${chooseId(m, def, spec)}`);
     else if ((f.filter === 'descendantOf' || f.filter === 'ancestorOf') && def.hierarchy) parts.push(`filter[${f.filter}]=${chooseId(m, def, spec)}`);
     else if (f.filter === 'path' && toOne) parts.push(`filter[${toOne.name}.name][${pick(['eq', 'contains', 'null', 'startsWith'], f.op)}]=${pick(['P1', 'p', 'true', 'P'], f.op)}`);
-    else parts.push(`filter[name][${pick(FILTER_OPERATORS.filter((o) => o !== 'null'), f.op)}]=P${f.op % 5}`);
+    else
+      parts.push(
+        `filter[name][${pick(
+          FILTER_OPERATORS.filter((o) => o !== 'null'),
+          f.op,
+        )}]=P${f.op % 5}`,
+      );
   }
   if (f.page === 'number') parts.push(`page[number]=${1 + (f.op % 3)}`, `page[size]=${f.size}`);
   if (f.page === 'keyset-after') parts.push('page[after]=', `page[size]=${f.size}`);
@@ -114,7 +120,10 @@ function callFor(m: ForestModel, spec: CallSpec): Call {
     case 'list':
       return { method: 'GET', url: `${base}${query(m, def, spec)}` };
     case 'get':
-      return { method: 'GET', url: `${base}/${chooseId(m, def, spec)}${spec.families.include ? query(m, def, { ...spec, families: { ...spec.families, sort: undefined, filter: undefined, page: 'none' } }) : ''}` };
+      return {
+        method: 'GET',
+        url: `${base}/${chooseId(m, def, spec)}${spec.families.include ? query(m, def, { ...spec, families: { ...spec.families, sort: undefined, filter: undefined, page: 'none' } }) : ''}`,
+      };
     case 'related':
       return { method: 'GET', url: `${base}/${chooseId(m, def, spec)}/${rel.name}${rel.kind === 'to-many' ? query(m, target, spec) : ''}` };
     case 'linkage': {
@@ -125,7 +134,11 @@ function callFor(m: ForestModel, spec: CallSpec): Call {
       if (spec.method === 'POST') {
         const toOne = def.relationships.find((r) => r.kind === 'to-one')!;
         const owner = chooseId(m, registry.get(toOne.target), spec);
-        return { method: 'POST', url: base, body: { data: { type: def.type, attributes: { name: 'Intruder' }, relationships: { [toOne.name]: { data: identifierOf(registry.get(toOne.target), owner) } } } } };
+        return {
+          method: 'POST',
+          url: base,
+          body: { data: { type: def.type, attributes: { name: 'Intruder' }, relationships: { [toOne.name]: { data: identifierOf(registry.get(toOne.target), owner) } } } },
+        };
       }
       const id = chooseId(m, def, spec);
       return spec.method === 'PATCH' ? { method: 'PATCH', url: `${base}/${id}`, body: { data: { type: def.type, id, attributes: { name: 'Renamed' } } } } : { method: 'DELETE', url: `${base}/${id}` };
@@ -175,7 +188,10 @@ async function perform(h: Harness, token: string, call: Call): Promise<Sent> {
 describe('Tenant isolation over every endpoint and parameter family, property-based', () => {
   const stats = { requests: 0, hiddenCompared: 0, cursorsFollowed: 0, statuses: new Map<number, number>() };
   afterAll(() => {
-    const statuses = [...stats.statuses].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${v}`).join(' ');
+    const statuses = [...stats.statuses]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, v]) => `${k}:${v}`)
+      .join(' ');
     console.log(`[isolation] ${stats.requests} requests (${statuses}), ${stats.hiddenCompared} hidden-vs-missing comparisons, ${stats.cursorsFollowed} cursors followed`);
   });
 

@@ -381,10 +381,7 @@ describe('tenancy matrix', () => {
     const readable = registry.resources.filter((d) => d.scope.kind !== 'admin-only');
     /** Every include path of length 1 and 2, from the registry. */
     const paths = readable.flatMap((def) =>
-      def.relationships.flatMap((rel) => [
-        { def, include: rel.name },
-        ...registry.get(rel.target).relationships.map((r2) => ({ def, include: `${rel.name}.${r2.name}` })),
-      ]),
+      def.relationships.flatMap((rel) => [{ def, include: rel.name }, ...registry.get(rel.target).relationships.map((r2) => ({ def, include: `${rel.name}.${r2.name}` }))]),
     );
 
     /** What `include` reaches from `start` following the admin's linkage, restricted to what the token sees at every step. */
@@ -432,21 +429,24 @@ describe('tenancy matrix', () => {
       }
     });
 
-    it.each(paths.map((p, i) => ({ ...p, i })))('When a client token reads a $def.type outside its scope with include=$include, then it answers 404 as for an id that never existed', async ({ def, include, i }) => {
-      // One hidden id per path, cycling through ancestor, sibling, other root and other child.
-      const theirs = outOfScope.get(def.type)!;
-      for (const hidden of [theirs[i % theirs.length]]) {
-        const missing = unusedId();
-        const a = await asClient('GET', `/api/v2/${def.path}/${hidden}?include=${include}`);
-        const b = await asClient('GET', `/api/v2/${def.path}/${missing}?include=${include}`);
-        expect({ hidden, ...errorOf(a) }).toEqual({ hidden, status: 404, code: 'not_found', source: undefined });
-        expectSameAsMissing(a, b, hidden, missing);
-      }
-    });
+    it.each(paths.map((p, i) => ({ ...p, i })))(
+      'When a client token reads a $def.type outside its scope with include=$include, then it answers 404 as for an id that never existed',
+      async ({ def, include, i }) => {
+        // One hidden id per path, cycling through ancestor, sibling, other root and other child.
+        const theirs = outOfScope.get(def.type)!;
+        for (const hidden of [theirs[i % theirs.length]]) {
+          const missing = unusedId();
+          const a = await asClient('GET', `/api/v2/${def.path}/${hidden}?include=${include}`);
+          const b = await asClient('GET', `/api/v2/${def.path}/${missing}?include=${include}`);
+          expect({ hidden, ...errorOf(a) }).toEqual({ hidden, status: 404, code: 'not_found', source: undefined });
+          expectSameAsMissing(a, b, hidden, missing);
+        }
+      },
+    );
   });
 
   describe('restricted linkage and counts', () => {
-    it("When a client token reads its own client, then the parent relationship has no data and meta.restricted is true", async () => {
+    it('When a client token reads its own client, then the parent relationship has no data and meta.restricted is true', async () => {
       const one = await asClient('GET', `/api/v2/clients/${f.childA1}`);
       expect(one.res.status).toBe(200);
       const parent = one.res.body.data.relationships.parent;

@@ -59,7 +59,12 @@ function withoutSignatures(body: unknown): unknown {
   for (const [k, v] of Object.entries(copy.links ?? {})) {
     if (typeof v !== 'string') continue;
     const c = cursorOf(v);
-    if (c) copy.links![k] = `${relative(v).replace(/page%5B|page\[/g, 'page[').split('?')[0]}?cursor=${JSON.stringify(cursorPayload(c))}&query=${relative(v).replace(encodeURIComponent(c), '<CURSOR>').replace(c, '<CURSOR>')}`;
+    if (c)
+      copy.links![k] = `${
+        relative(v)
+          .replace(/page%5B|page\[/g, 'page[')
+          .split('?')[0]
+      }?cursor=${JSON.stringify(cursorPayload(c))}&query=${relative(v).replace(encodeURIComponent(c), '<CURSOR>').replace(c, '<CURSOR>')}`;
     else copy.links![k] = relative(v);
   }
   return copy;
@@ -155,9 +160,7 @@ function collections(def: ResourceDef): { url: string; linkage: boolean }[] {
 }
 
 describe('every id-naming filter × page mode × endpoint, generated from the registry', () => {
-  const cases = readable.flatMap((def) =>
-    collections(def).flatMap((c) => idFilters(def).map((flt) => ({ label: `${c.url.replace('{OWNER}', '{childA1}')}?${flt.fragment}`, def, c, flt }))),
-  );
+  const cases = readable.flatMap((def) => collections(def).flatMap((c) => idFilters(def).map((flt) => ({ label: `${c.url.replace('{OWNER}', '{childA1}')}?${flt.fragment}`, def, c, flt }))));
 
   it.each(cases)('When a client token sends GET $label with an out-of-scope id, in every page mode, then it answers exactly as for an id that never existed', async ({ def, c, flt }) => {
     for (const hidden of probes(flt.target)) {
@@ -292,7 +295,8 @@ describe('non-interference', () => {
     for (const def of readable) {
       for (const mode of ['page[number]=1', 'page[before]=']) {
         urls.push(`/api/v2/${def.path}?${extras(def)}&${mode}`);
-        for (const flt of idFilters(def)) for (const id of [...inScope.get(flt.target)!, ...outOfScope.get(flt.target)!]) urls.push(`/api/v2/${def.path}?${resolve(flt).split('{ID}').join(id)}&${extras(def)}&${mode}`);
+        for (const flt of idFilters(def))
+          for (const id of [...inScope.get(flt.target)!, ...outOfScope.get(flt.target)!]) urls.push(`/api/v2/${def.path}?${resolve(flt).split('{ID}').join(id)}&${extras(def)}&${mode}`);
       }
     }
     for (const sort of ['parent.name', '-parent.name', 'parent.createdAt', '-parent.email', 'parent.parent.name']) urls.push(`/api/v2/clients?sort=${sort}&filter[name][contains]=a`);

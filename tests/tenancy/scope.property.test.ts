@@ -35,9 +35,7 @@ function modelRelated(m: Model, def: ResourceDef, id: string, rel: RelationshipD
     if (target === null) return { ids: [], restricted: false };
     return m.visible.has(target) ? { ids: [target], restricted: false } : { ids: [], restricted: true };
   }
-  const members = [...m.owner.get(rel.target)!.entries()]
-    .filter(([member, owner]) => (rel.target === 'client' ? m.parent.get(member) === id : owner === id))
-    .map(([member]) => member);
+  const members = [...m.owner.get(rel.target)!.entries()].filter(([member, owner]) => (rel.target === 'client' ? m.parent.get(member) === id : owner === id)).map(([member]) => member);
   return { ids: members.filter((x) => m.visible.has(x)).sort(), restricted: false };
 }
 

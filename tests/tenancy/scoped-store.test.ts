@@ -67,7 +67,7 @@ describe('The scoped store', () => {
     expect(await h.db.read((ex) => ex.query(`SELECT id FROM projects WHERE id = '${id}'`))).toHaveLength(0);
   });
 
-  it('When a client token\'s session reads an admin-only type, then no row exists for it, even its own token in its subtree', async () => {
+  it("When a client token's session reads an admin-only type, then no row exists for it, even its own token in its subtree", async () => {
     const token = registry.get('api-token');
     const own = (await h.db.read((ex) => ex.query<{ id: string }>(`SELECT id FROM api_tokens WHERE client_id = '${forest.childA1}'`)))[0].id;
     const adminView = await h.store.session((await h.store.authenticate(h.admin))!).read((r) => r.byIds(token, [own], ['id']));

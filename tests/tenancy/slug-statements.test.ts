@@ -48,7 +48,10 @@ describe('the cost of narrowing to a slug', () => {
 
   it('When an admin is narrowed to an unknown or a known slug, then each costs one statement', async () => {
     const admin = (await h.store.authenticate(h.admin))!;
-    for (const [slug, narrowed] of [['nosuch', false], ['initech', true]] as const) {
+    for (const [slug, narrowed] of [
+      ['nosuch', false],
+      ['initech', true],
+    ] as const) {
       let got = false;
       const statements = await countStatements(h, async () => {
         got = (await h.store.narrow(admin, slug)) !== undefined;

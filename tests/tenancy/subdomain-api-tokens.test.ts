@@ -153,7 +153,9 @@ describe('api-tokens on a client subdomain', () => {
   });
 
   it('When an admin sends atomic operations on api-tokens at acme.example.test, then they answer as the plain endpoints do', async () => {
-    const added = await atomicAt(ACME, [{ op: 'add', data: { type: 'api-token', attributes: { name: 'atomic at acme', role: 'client' }, relationships: { client: { data: { type: 'client', id: childA1 } } } } }]);
+    const added = await atomicAt(ACME, [
+      { op: 'add', data: { type: 'api-token', attributes: { name: 'atomic at acme', role: 'client' }, relationships: { client: { data: { type: 'client', id: childA1 } } } } },
+    ]);
     expect(added.status).toBe(200);
     const madeId = added.body['atomic:results'][0].data.id as string;
     expect(typeof added.body['atomic:results'][0].data.meta.secret).toBe('string');

@@ -198,7 +198,10 @@ describe('write tenancy', () => {
       it(`When a client token sends ${method} to ${def.type}.${rel.name} of a resource it can see, naming ids outside its scope, then it answers 403 exactly as for ids that never existed`, async () => {
         const source = await w.source(def, 'in');
         const body = await w.body(def, rel, method, 'out');
-        const hiddenIds = [(body.data as { id: string }[] | { id: string })].flat().map((i) => i.id).filter((i) => !w.visible.has(i));
+        const hiddenIds = [body.data as { id: string }[] | { id: string }]
+          .flat()
+          .map((i) => i.id)
+          .filter((i) => !w.visible.has(i));
         expect(hiddenIds.length).toBeGreaterThan(0);
         const hidden = hiddenIds[0];
         const missing = unusedId();
@@ -212,7 +215,12 @@ describe('write tenancy', () => {
         const source = await w.source(def, 'in');
         const s = await asClient(w, method, relUrl(def, source, rel.name), await w.body(def, rel, 'PATCH', 'in'));
         expect(errorOf(s)).toEqual({ status: 405, code: 'method_not_allowed', source: undefined });
-        expect(String(s.res.headers.allow).split(',').map((m) => m.trim()).sort()).toEqual(['GET', 'PATCH']);
+        expect(
+          String(s.res.headers.allow)
+            .split(',')
+            .map((m) => m.trim())
+            .sort(),
+        ).toEqual(['GET', 'PATCH']);
       });
     }
 
@@ -239,25 +247,28 @@ describe('write tenancy', () => {
   });
 
   describe('api-token relationships (admin-only)', () => {
-    it.each(['PATCH', 'POST', 'DELETE'] as const)('When a client token sends %s to /api-tokens/{id}/relationships/client, then it answers 403 for its own token, another token and a token that never existed alike', async (method) => {
-      const w = await new World(h).build();
-      const mine = await sendAny(h.admin, 'GET', '/api/v2/api-tokens?page[size]=100');
-      const tokens = (mine.res.body.data as { id: string; relationships: { client: { data: { id: string } | null } } }[]).filter((t) => t.relationships.client.data?.id === w.T);
-      expect(tokens).toHaveLength(1);
-      const other = await sendAny(h.admin, 'POST', '/api/v2/api-tokens', {
-        data: { type: 'api-token', attributes: { name: 'other', role: 'client' }, relationships: { client: { data: { type: 'client', id: w.X } } } },
-      });
-      expect(other.res.status).toBe(201);
-      w.all.add(other.res.body.data.id);
-      const body = { data: { type: 'client', id: w.T } };
-      const answers: Sent[] = [];
-      for (const id of [tokens[0].id, other.res.body.data.id as string, unusedId()]) {
-        const s = await asClient(w, method, `/api/v2/api-tokens/${id}/relationships/client`, body);
-        expect(errorOf(s)).toEqual({ status: 403, code: 'forbidden', source: undefined });
-        answers.push(s);
-      }
-      expectSameAsMissing(answers[1], answers[2], other.res.body.data.id, answers[2].url.split('/')[4]);
-    });
+    it.each(['PATCH', 'POST', 'DELETE'] as const)(
+      'When a client token sends %s to /api-tokens/{id}/relationships/client, then it answers 403 for its own token, another token and a token that never existed alike',
+      async (method) => {
+        const w = await new World(h).build();
+        const mine = await sendAny(h.admin, 'GET', '/api/v2/api-tokens?page[size]=100');
+        const tokens = (mine.res.body.data as { id: string; relationships: { client: { data: { id: string } | null } } }[]).filter((t) => t.relationships.client.data?.id === w.T);
+        expect(tokens).toHaveLength(1);
+        const other = await sendAny(h.admin, 'POST', '/api/v2/api-tokens', {
+          data: { type: 'api-token', attributes: { name: 'other', role: 'client' }, relationships: { client: { data: { type: 'client', id: w.X } } } },
+        });
+        expect(other.res.status).toBe(201);
+        w.all.add(other.res.body.data.id);
+        const body = { data: { type: 'client', id: w.T } };
+        const answers: Sent[] = [];
+        for (const id of [tokens[0].id, other.res.body.data.id as string, unusedId()]) {
+          const s = await asClient(w, method, `/api/v2/api-tokens/${id}/relationships/client`, body);
+          expect(errorOf(s)).toEqual({ status: 403, code: 'forbidden', source: undefined });
+          answers.push(s);
+        }
+        expectSameAsMissing(answers[1], answers[2], other.res.body.data.id, answers[2].url.split('/')[4]);
+      },
+    );
   });
 
   describe('atomic operations', () => {
@@ -394,23 +405,38 @@ describe('write tenancy', () => {
       expect((await sendAny(h.admin, 'GET', url)).res.body.data.id).toBe(w.Tc);
     });
 
-    it.each(['PATCH', 'POST', 'DELETE'] as const)('When %s /relationships/legalEntities at the subdomain names an entity outside the subtree second, then it answers 404 related_not_found at /data/1, as for an id that never existed', async (method) => {
-      const s = slug();
-      const w = await new World(h).build(s);
-      const le = registry.get('legal-entity');
-      const mine = await w.ownedBy(le, w.Tc);
-      const theirs = await w.ownedBy(le, w.Xc);
-      const missing = unusedId();
-      const url = `/api/v2/clients/${w.Tc}/relationships/legalEntities`;
-      // DELETE of an owned member is refused (403) before body ids are looked up: name a non-member of the subtree first.
-      const first = method === 'DELETE' ? await w.ownedBy(le, w.Tc2) : mine;
-      const send2 = (id: string) => sendAny(h.admin, method, url, { data: [{ type: 'legal-entity', id: first }, { type: 'legal-entity', id }] }, hostOf(s));
-      const a = await send2(theirs);
-      const b = await send2(missing);
-      expect(errorOf(a)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/1' } });
-      expectSameAsMissing(a, b, theirs, missing);
-      expect((await sendAny(h.admin, 'GET', `/api/v2/legal-entities/${theirs}/relationships/client`)).res.body.data.id).toBe(w.Xc);
-    });
+    it.each(['PATCH', 'POST', 'DELETE'] as const)(
+      'When %s /relationships/legalEntities at the subdomain names an entity outside the subtree second, then it answers 404 related_not_found at /data/1, as for an id that never existed',
+      async (method) => {
+        const s = slug();
+        const w = await new World(h).build(s);
+        const le = registry.get('legal-entity');
+        const mine = await w.ownedBy(le, w.Tc);
+        const theirs = await w.ownedBy(le, w.Xc);
+        const missing = unusedId();
+        const url = `/api/v2/clients/${w.Tc}/relationships/legalEntities`;
+        // DELETE of an owned member is refused (403) before body ids are looked up: name a non-member of the subtree first.
+        const first = method === 'DELETE' ? await w.ownedBy(le, w.Tc2) : mine;
+        const send2 = (id: string) =>
+          sendAny(
+            h.admin,
+            method,
+            url,
+            {
+              data: [
+                { type: 'legal-entity', id: first },
+                { type: 'legal-entity', id },
+              ],
+            },
+            hostOf(s),
+          );
+        const a = await send2(theirs);
+        const b = await send2(missing);
+        expect(errorOf(a)).toEqual({ status: 404, code: 'related_not_found', source: { pointer: '/data/1' } });
+        expectSameAsMissing(a, b, theirs, missing);
+        expect((await sendAny(h.admin, 'GET', `/api/v2/legal-entities/${theirs}/relationships/client`)).res.body.data.id).toBe(w.Xc);
+      },
+    );
 
     it('When a relationship write at the subdomain targets a client outside the subtree, then it answers 404 not_found, as for an id that never existed', async () => {
       const s = slug();
@@ -434,7 +460,10 @@ describe('write tenancy', () => {
     // Assumed: every other way of making a client a root at the subdomain is refused alike (403 at /data).
     it.each([
       ['PATCH /clients/Tcc/relationships/parent with null', (w: World) => ({ method: 'PATCH' as const, url: `/api/v2/clients/${w.Tcc}/relationships/parent`, body: { data: null } })],
-      ['DELETE /clients/Tc/relationships/children naming Tcc', (w: World) => ({ method: 'DELETE' as const, url: `/api/v2/clients/${w.Tc}/relationships/children`, body: { data: [{ type: 'client', id: w.Tcc }] } })],
+      [
+        'DELETE /clients/Tc/relationships/children naming Tcc',
+        (w: World) => ({ method: 'DELETE' as const, url: `/api/v2/clients/${w.Tc}/relationships/children`, body: { data: [{ type: 'client', id: w.Tcc }] } }),
+      ],
       ['PATCH /clients/Tc/relationships/children with []', (w: World) => ({ method: 'PATCH' as const, url: `/api/v2/clients/${w.Tc}/relationships/children`, body: { data: [] } })],
     ])('When %s is sent at the subdomain, making a client of the subtree a root (it would leave the subtree), then it answers 403 at /data and nothing changes', async (_label, req) => {
       const s = slug();
@@ -474,5 +503,4 @@ describe('write tenancy', () => {
       expect((await sendAny(h.admin, 'GET', `/api/v2/clients/${w.Tcc}/relationships/parent`)).res.body.data.id).toBe(w.Tc);
     });
   });
-
 });

@@ -29,7 +29,10 @@ describe('the flat mapping', () => {
   });
 
   it('When the list parameters are documented, then they are the declared ones with the configured page bounds', () => {
-    const paths = flatPaths(resolveFlatMapping(registry), loadConfig({ LOG_LEVEL: 'silent', FLAT_MAX_LIMIT: '500' })) as Record<string, Record<string, { parameters?: { name: string; schema: Record<string, unknown> }[] }>>;
+    const paths = flatPaths(resolveFlatMapping(registry), loadConfig({ LOG_LEVEL: 'silent', FLAT_MAX_LIMIT: '500' })) as Record<
+      string,
+      Record<string, { parameters?: { name: string; schema: Record<string, unknown> }[] }>
+    >;
     const parameters = paths['/api/clients'].get.parameters!;
     expect(parameters.map((p) => p.name)).toEqual(['email', 'search', 'limit', 'offset']);
     expect(parameters[2].schema).toEqual({ type: 'integer', minimum: 1, maximum: 500 });

@@ -54,7 +54,11 @@ describe('newObjectId', () => {
   it('When a clock time is given, then the first 8 hex characters are its Unix seconds', () => {
     const { newObjectId: make } = freshModule();
     const now = Date.UTC(2030, 0, 2, 3, 4, 5, 678);
-    expect(make(now).slice(0, 8)).toBe(Math.floor(now / 1000).toString(16).padStart(8, '0'));
+    expect(make(now).slice(0, 8)).toBe(
+      Math.floor(now / 1000)
+        .toString(16)
+        .padStart(8, '0'),
+    );
     expect(make(now).slice(0, 8)).toBe('70dd5525');
   });
 

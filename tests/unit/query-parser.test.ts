@@ -36,9 +36,7 @@ function expectInvalidParameter(error: unknown, parameter: string): void {
   expect(e.status).toBe(400);
   expect(e.code).toBe('invalid_query_parameter');
   expect(e.source).toEqual({ parameter });
-  expect(e.toObjects()).toEqual([
-    { status: '400', code: 'invalid_query_parameter', title: 'Invalid query parameter', detail: expect.any(String), source: { parameter } },
-  ]);
+  expect(e.toObjects()).toEqual([{ status: '400', code: 'invalid_query_parameter', title: 'Invalid query parameter', detail: expect.any(String), source: { parameter } }]);
   expect(e.detail.length).toBeGreaterThan(0);
 }
 
@@ -272,9 +270,7 @@ describe('page[number] and page[size]', () => {
 
 describe('filter', () => {
   it('FILTER_OPERATORS are exactly the operators SPEC §2 lists', () => {
-    expect([...FILTER_OPERATORS].sort()).toEqual(
-      ['eq', 'ne', 'in', 'nin', 'contains', 'startsWith', 'endsWith', 'gt', 'gte', 'lt', 'lte', 'null'].sort(),
-    );
+    expect([...FILTER_OPERATORS].sort()).toEqual(['eq', 'ne', 'in', 'nin', 'contains', 'startsWith', 'endsWith', 'gt', 'gte', 'lt', 'lte', 'null'].sort());
   });
 
   /** What each operator makes of the text value `a,b` (and `true` for null), per SPEC §2. */
@@ -323,9 +319,7 @@ describe('filter', () => {
   it.each(FILTER_OPERATORS.filter((op) => TIMESTAMP_VALUES[op] !== 'rejected').map((op) => ({ op, ...(TIMESTAMP_VALUES[op] as { value: string; values: (string | boolean)[] }) })))(
     'When clients are queried with filter[createdAt][$op]=$value, then the values are $values',
     ({ op, value, values }) => {
-      expect(parse('client', `filter[createdAt][${op}]=${value}`).filters.map(showFilter)).toEqual([
-        { parameter: `filter[createdAt][${op}]`, field: 'createdAt', operator: op, values },
-      ]);
+      expect(parse('client', `filter[createdAt][${op}]=${value}`).filters.map(showFilter)).toEqual([{ parameter: `filter[createdAt][${op}]`, field: 'createdAt', operator: op, values }]);
     },
   );
 
@@ -348,14 +342,26 @@ describe('filter', () => {
     { type: 'client', query: 'filter[slug][null]=true', filters: [{ parameter: 'filter[slug][null]', field: 'slug', operator: 'null', values: [true] }] },
     { type: 'client', query: 'filter[parent.name][contains]=rice', filters: [{ parameter: 'filter[parent.name][contains]', field: 'parent.name', operator: 'contains', values: ['rice'] }] },
     { type: 'client', query: 'filter%5Bparent.name%5D%5Bcontains%5D=rice', filters: [{ parameter: 'filter[parent.name][contains]', field: 'parent.name', operator: 'contains', values: ['rice'] }] },
-    { type: 'client', query: 'filter[parent.parent.email]=a@b.example', filters: [{ parameter: 'filter[parent.parent.email]', field: 'parent.parent.email', operator: 'in', values: ['a@b.example'] }] },
+    {
+      type: 'client',
+      query: 'filter[parent.parent.email]=a@b.example',
+      filters: [{ parameter: 'filter[parent.parent.email]', field: 'parent.parent.email', operator: 'in', values: ['a@b.example'] }],
+    },
     { type: 'client', query: `filter[id]=${ID1},${ID2}`, filters: [{ parameter: 'filter[id]', field: 'id', operator: 'in', values: [ID1, ID2] }] },
     { type: 'client', query: `filter[parent.id][ne]=${ID1}`, filters: [{ parameter: 'filter[parent.id][ne]', field: 'parent.id', operator: 'ne', values: [ID1] }] },
     { type: 'client', query: 'filter[createdAt]=2024-01-02T03:04:05Z', filters: [{ parameter: 'filter[createdAt]', field: 'createdAt', operator: 'in', values: [T_ISO] }] },
     { type: 'client', query: 'filter[updatedAt][gte]=2024-01-02T05:04:05%2B02:00', filters: [{ parameter: 'filter[updatedAt][gte]', field: 'updatedAt', operator: 'gte', values: [T_ISO] }] },
     { type: 'client', query: 'filter[updatedAt][lt]=2024-01-01T21:34:05-05:30', filters: [{ parameter: 'filter[updatedAt][lt]', field: 'updatedAt', operator: 'lt', values: [T_ISO] }] },
-    { type: 'client', query: 'filter[createdAt][gt]=2024-01-02t03:04:05.123456z', filters: [{ parameter: 'filter[createdAt][gt]', field: 'createdAt', operator: 'gt', values: ['2024-01-02T03:04:05.123Z'] }] },
-    { type: 'project', query: 'filter[client.createdAt][lte]=2024-01-02T03:04:05.000Z', filters: [{ parameter: 'filter[client.createdAt][lte]', field: 'client.createdAt', operator: 'lte', values: [T_ISO] }] },
+    {
+      type: 'client',
+      query: 'filter[createdAt][gt]=2024-01-02t03:04:05.123456z',
+      filters: [{ parameter: 'filter[createdAt][gt]', field: 'createdAt', operator: 'gt', values: ['2024-01-02T03:04:05.123Z'] }],
+    },
+    {
+      type: 'project',
+      query: 'filter[client.createdAt][lte]=2024-01-02T03:04:05.000Z',
+      filters: [{ parameter: 'filter[client.createdAt][lte]', field: 'client.createdAt', operator: 'lte', values: [T_ISO] }],
+    },
     { type: 'api-token', query: 'filter[lastUsedAt][null]=true', filters: [{ parameter: 'filter[lastUsedAt][null]', field: 'lastUsedAt', operator: 'null', values: [true] }] },
     { type: 'legal-entity', query: 'filter[country]=FR,DE', filters: [{ parameter: 'filter[country]', field: 'country', operator: 'in', values: ['FR', 'DE'] }] },
     { type: 'reporting-entity', query: 'filter[currency][nin]=EUR,USD', filters: [{ parameter: 'filter[currency][nin]', field: 'currency', operator: 'nin', values: ['EUR', 'USD'] }] },
@@ -461,23 +467,16 @@ describe('parameter names', () => {
     { type: 'client', query: '^foo%5Bbar%5D=1', parameter: 'foo[bar]' },
   ])('When $type is queried with $query (a lowercase name SPEC does not name), then it is rejected at $parameter', (row) => errorCase(row));
 
-  it.each([
-    '_=1700000000000',
-    'camelCase=1',
-    'foo-bar=1',
-    'foo_bar=1',
-    'Include=bogus',
-    'SORT=bogus',
-    'foo1=x',
-    '_sort[x]=bogus',
-    'x-y[z]=1',
-  ])('When clients are queried with %s (an implementation-specific name with a character outside a–z), then it is ignored', (query) => {
-    const spec = parse('client', `${query}&sort=name`);
-    expect(showSort(spec.sort)).toEqual(['name']);
-    expect(spec.include).toEqual([]);
-    expect(spec.filters).toEqual([]);
-    expect(spec.page).toEqual({ mode: 'number', number: 1, size: 20 });
-  });
+  it.each(['_=1700000000000', 'camelCase=1', 'foo-bar=1', 'foo_bar=1', 'Include=bogus', 'SORT=bogus', 'foo1=x', '_sort[x]=bogus', 'x-y[z]=1'])(
+    'When clients are queried with %s (an implementation-specific name with a character outside a–z), then it is ignored',
+    (query) => {
+      const spec = parse('client', `${query}&sort=name`);
+      expect(showSort(spec.sort)).toEqual(['name']);
+      expect(spec.include).toEqual([]);
+      expect(spec.filters).toEqual([]);
+      expect(spec.page).toEqual({ mode: 'number', number: 1, size: 20 });
+    },
+  );
 
   it.each<ErrorRow>([
     { type: 'client', query: 'sort=name&^sort=name', parameter: 'sort' },
@@ -507,7 +506,7 @@ describe('contexts', () => {
     { type: 'client', query: '^filter[name]=Acme', parameter: 'filter[name]' },
     { type: 'client', query: `^filter[parent]=${ID1}`, parameter: 'filter[parent]' },
     { type: 'project', query: 'include=client&^filter%5Bclient.name%5D%5Bcontains%5D=a', parameter: 'filter[client.name][contains]' },
-  ])("When a single $type is queried with $query, then it is rejected at $parameter (collections only)", (row) => errorCase(row, 'single'));
+  ])('When a single $type is queried with $query, then it is rejected at $parameter (collections only)', (row) => errorCase(row, 'single'));
 
   it('When a single client is queried with include and fields, then both are parsed', () => {
     const spec = parse('client', 'include=children.projects&fields[client]=name,children&fields[project]=name', 'single');

@@ -57,7 +57,10 @@ function specOf(mapping: FlatMapping, filters: FilterNode[], page: QuerySpec['pa
 const single = (call: FlatCall) => specOf(call.mapping, [], { mode: 'offset', offset: 0, limit: 1 });
 
 export function sendJson(res: Response, status: number, body: unknown): void {
-  res.status(status).setHeader('Content-Type', 'application/json').send(Buffer.from(JSON.stringify(body)));
+  res
+    .status(status)
+    .setHeader('Content-Type', 'application/json')
+    .send(Buffer.from(JSON.stringify(body)));
 }
 
 const maxIds = (call: FlatCall) => call.config.limits.maxRelationshipIds;
@@ -103,7 +106,15 @@ export const FLAT_ENDPOINTS: readonly FlatEndpoint[] = [
   {
     shape: 'collection',
     methods: [
-      { method: 'GET', operationId: 'flatListClients', summary: 'List clients (flat)', query: 'list', errors: 'read', handle: listFlat, answer: { status: 200, description: 'Clients in id order.', document: 'list' } },
+      {
+        method: 'GET',
+        operationId: 'flatListClients',
+        summary: 'List clients (flat)',
+        query: 'list',
+        errors: 'read',
+        handle: listFlat,
+        answer: { status: 200, description: 'Clients in id order.', document: 'list' },
+      },
       {
         method: 'POST',
         operationId: 'flatCreateClient',
@@ -121,7 +132,15 @@ export const FLAT_ENDPOINTS: readonly FlatEndpoint[] = [
     shape: 'resource',
     beforeNotAllowed: true,
     methods: [
-      { method: 'GET', operationId: 'flatGetClient', summary: 'Get a client (flat)', query: 'none', errors: 'read', handle: showFlat, answer: { status: 200, description: 'The client.', document: 'resource' } },
+      {
+        method: 'GET',
+        operationId: 'flatGetClient',
+        summary: 'Get a client (flat)',
+        query: 'none',
+        errors: 'read',
+        handle: showFlat,
+        answer: { status: 200, description: 'The client.', document: 'resource' },
+      },
       {
         method: 'PATCH',
         operationId: 'flatUpdateClient',

@@ -58,8 +58,7 @@ interface Described extends MethodDeclaration {
  * type in a query context; 'none', any JSON:API parameter is a 400; 'unread', not looked at.
  */
 type Handled<T> =
-  | { readonly query: QueryContext; readonly handle: (call: Call, t: T, spec: QuerySpec) => Promise<void> }
-  | { readonly query: 'none' | 'unread'; readonly handle: (call: Call, t: T) => Promise<void> };
+  { readonly query: QueryContext; readonly handle: (call: Call, t: T, spec: QuerySpec) => Promise<void> } | { readonly query: 'none' | 'unread'; readonly handle: (call: Call, t: T) => Promise<void> };
 
 export type EndpointMethod<T> = Described & Handled<T>;
 

@@ -3,18 +3,7 @@ import { ATOMIC_EXT } from '../middleware/negotiation';
 import { pascal } from '../../openapi/schema.helpers';
 import { ResourceDef } from '../../resources/types';
 import { endpoint, Endpoint, EndpointMethod, RelationshipTarget, ResourceTarget, TypeTarget } from './endpoint.kind';
-import {
-  createResource,
-  deleteResource,
-  listResources,
-  runOperations,
-  serveOpenApi,
-  showLinkage,
-  showRelated,
-  showResource,
-  updateResource,
-  writeLinkage,
-} from './handlers';
+import { createResource, deleteResource, listResources, runOperations, serveOpenApi, showLinkage, showRelated, showResource, updateResource, writeLinkage } from './handlers';
 
 /**
  * Every endpoint of /api/v2, declared once: its path shape, its methods, what each reads from the
@@ -110,7 +99,10 @@ const resource = endpoint<ResourceTarget>({
       conditional: 'If-None-Match',
       errors: 'read',
       handle: showResource,
-      answers: [{ status: 200, description: `The ${def.type}.`, document: 'resource', etag: true }, { status: 304, description: 'Not modified (If-None-Match matched).' }],
+      answers: [
+        { status: 200, description: `The ${def.type}.`, document: 'resource', etag: true },
+        { status: 304, description: 'Not modified (If-None-Match matched).' },
+      ],
     },
     {
       method: 'PATCH',
@@ -123,7 +115,10 @@ const resource = endpoint<ResourceTarget>({
       body: 'update',
       errors: 'versioned-write',
       handle: updateResource,
-      answers: [{ status: 200, description: 'Updated.', document: 'resource', etag: true }, { status: 204, description: 'Updated (Prefer: return=minimal).' }],
+      answers: [
+        { status: 200, description: 'Updated.', document: 'resource', etag: true },
+        { status: 204, description: 'Updated (Prefer: return=minimal).' },
+      ],
     },
     {
       method: 'DELETE',
@@ -131,7 +126,10 @@ const resource = endpoint<ResourceTarget>({
       summary: `Delete a ${def.type}`,
       description:
         registry.deleteBlockers(def).length > 0
-          ? `Refused with 409 while it has ${registry.deleteBlockers(def).map((b) => b.name).join(', ')} (one error each, meta.relationship and meta.count).`
+          ? `Refused with 409 while it has ${registry
+              .deleteBlockers(def)
+              .map((b) => b.name)
+              .join(', ')} (one error each, meta.relationship and meta.count).`
           : undefined,
       query: 'single',
       conditional: 'If-Match',

@@ -60,11 +60,17 @@ export async function showLinkage(call: Call, { def, id, rel, target }: Relation
   const owner = `${call.origin}/api/v2/${def.path}/${id}`;
   const paging = rel.kind === 'to-many' ? pagination(call, spec, result.rows, result.total, result.more) : undefined;
   const counted = spec.page.mode === 'keyset' ? {} : { count: result.total };
-  const doc = serializer(call, spec).linkageDocument(rel, target, result.rows.map((r) => r.id), owner, {
-    restricted: result.restricted,
-    meta: paging ? { ...counted, ...paging.meta } : undefined,
-    links: paging?.links,
-  });
+  const doc = serializer(call, spec).linkageDocument(
+    rel,
+    target,
+    result.rows.map((r) => r.id),
+    owner,
+    {
+      restricted: result.restricted,
+      meta: paging ? { ...counted, ...paging.meta } : undefined,
+      links: paging?.links,
+    },
+  );
   doc.links = { ...(doc.links as JsonObject), self: selfLink(call) };
   send(call, 200, doc);
 }

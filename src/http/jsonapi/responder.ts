@@ -79,7 +79,10 @@ function linkageNext(call: Call): LinkageNext {
   const pageSize = String(Math.min(limits.maxLinkage, limits.maxPageSize));
   return (ownerSelf, rel, lastId) => {
     const cursor = encodeCursor(call.deps.store.cursorSecret, cursorBinding(rel.target, [], [], scopeKey(call)), { values: [], id: lastId });
-    return `${ownerSelf}/relationships/${rel.name}?${encodeQuery([['page[size]', pageSize], ['page[after]', cursor]])}`;
+    return `${ownerSelf}/relationships/${rel.name}?${encodeQuery([
+      ['page[size]', pageSize],
+      ['page[after]', cursor],
+    ])}`;
   };
 }
 
@@ -144,7 +147,13 @@ export function pagination(call: Call, spec: QuerySpec, rows: Row[], total: numb
 }
 
 export async function sendCollection(call: Call, result: CollectionResult): Promise<void> {
-  const { meta, links } = pagination(call, result.spec, result.records.map((r) => r.row), result.total, result.more);
+  const { meta, links } = pagination(
+    call,
+    result.spec,
+    result.records.map((r) => r.row),
+    result.total,
+    result.more,
+  );
   const doc = await serializer(call, result.spec).document(result.records, result.def.type, result.graph, {
     self: selfLink(call),
     meta,

@@ -41,7 +41,10 @@ async function run(call: Call, e: Endpoint, t: AnyTarget, m: EndpointMethod<AnyT
 
 async function serve(call: Call): Promise<void> {
   const { req } = call;
-  const segments = req.path.split('/').filter((s) => s !== '').map((s) => safeDecode(s));
+  const segments = req.path
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => safeDecode(s));
   // The collection is public knowledge: an admin-only type's 403 comes before the query and the URL's target (SPEC §4).
   const { endpoint, target } = matchEndpoint(JSONAPI_ENDPOINTS, call.deps.registry, segments, req.path, (def) => assertMayUse(call.ctx.request, def));
   const methods = endpoint.methods(target);

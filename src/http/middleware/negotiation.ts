@@ -16,7 +16,13 @@ function parseMediaRange(raw: string): MediaRange {
   for (const p of rest) {
     const eq = p.indexOf('=');
     if (eq === -1) continue;
-    params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+    params.set(
+      p.slice(0, eq).trim().toLowerCase(),
+      p
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1'),
+    );
   }
   return { type: type.trim().toLowerCase(), params };
 }
@@ -47,7 +53,10 @@ function extensionsSupported(range: MediaRange, supported: readonly string[]): b
 
 export function negotiateAccept(accept: string | undefined, supported: readonly string[] = []): string {
   if (!accept || accept.trim() === '') return JSONAPI;
-  const ranges = accept.split(',').map(parseMediaRange).filter((r) => r.type !== '');
+  const ranges = accept
+    .split(',')
+    .map(parseMediaRange)
+    .filter((r) => r.type !== '');
   const jsonapi = ranges.filter((r) => isJsonApi(r.type));
   if (jsonapi.length > 0) {
     // JSON:API 1.1: when every JSON:API instance carries other parameters, 406 even beside */*.

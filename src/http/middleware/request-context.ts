@@ -27,10 +27,7 @@ export function requestContext(logger: Logger, counter: StatementCounter, expose
     }
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      (res.locals.log as Logger).info(
-        { method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10, statements: stats.count },
-        'request',
-      );
+      (res.locals.log as Logger).info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10, statements: stats.count }, 'request');
     });
     counter.context.run(stats, next);
   };

@@ -25,7 +25,13 @@ export async function uniqueConflicts(w: ScopedWriter, def: ResourceDef, values:
  * Cycle check for the hierarchy: the row's ancestors after the write (from its new parent up)
  * must contain neither the row itself nor any child it takes in.
  */
-export async function cycleConflicts(w: ScopedWriter, id: string, parent: ResolvedRelationship | undefined, children: ResolvedRelationship | undefined, currentParent: string | null): Promise<ApiError[]> {
+export async function cycleConflicts(
+  w: ScopedWriter,
+  id: string,
+  parent: ResolvedRelationship | undefined,
+  children: ResolvedRelationship | undefined,
+  currentParent: string | null,
+): Promise<ApiError[]> {
   const parentId = parent ? (parent.value as string | null) : currentParent;
   let above = parentId === null ? [] : [parentId, ...(await w.ancestorIds(parentId))];
   // A chain that reaches the row only through a child the same write lets go (a children

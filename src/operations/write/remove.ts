@@ -14,10 +14,7 @@ export async function remove(w: ScopedWriter, ctx: OperationContext, def: Resour
   assertMayWrite(ctx.request, def);
   const blockers = await w.blockers(def, id);
   throwAll(
-    blockers.map(
-      ({ blocker, count }) =>
-        new ConflictError(`This ${def.type} still has ${count} ${blocker.name}; move or delete them first.`, undefined, { relationship: blocker.name, count }),
-    ),
+    blockers.map(({ blocker, count }) => new ConflictError(`This ${def.type} still has ${count} ${blocker.name}; move or delete them first.`, undefined, { relationship: blocker.name, count })),
   );
   checkPrecondition(def, id, current, precondition);
   await w.remove(def, id);

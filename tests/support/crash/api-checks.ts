@@ -22,7 +22,7 @@ export async function pool<T>(items: readonly T[], width: number, fn: (item: T) 
 }
 
 /** The resource object of a row as the API must show it, reduced to what the model knows. */
- 
+
 function apiView(kind: Kind, data: any): Record<string, unknown> {
   const a = data?.attributes ?? {};
   const view: Record<string, unknown> = { name: a.name, ref: data?.relationships?.[REF[kind]]?.data?.id ?? null, version: data?.meta?.version };
@@ -93,10 +93,14 @@ export async function sweepThroughApi(server: ServerProcess, token: string, mode
 
 export async function warmUp(server: ServerProcess, token: string, width: number): Promise<void> {
   const urls = ['/api/v2/clients?page[size]=5&include=parent,children', '/api/v2/legal-entities?page[size]=5&include=client', '/api/v2/projects?page[size]=5'];
-  await pool(Array.from({ length: width * 2 }, (_, i) => urls[i % urls.length]), width, async (url) => {
-    const res = await httpRequest(server, 'GET', url, { Authorization: `Bearer ${token}`, Accept: JSONAPI });
-    if (res.status !== 200) throw new CrashCheckError(`warm-up: GET ${url} answered ${res.status}: ${res.text.slice(0, 300)}`);
-  });
+  await pool(
+    Array.from({ length: width * 2 }, (_, i) => urls[i % urls.length]),
+    width,
+    async (url) => {
+      const res = await httpRequest(server, 'GET', url, { Authorization: `Bearer ${token}`, Accept: JSONAPI });
+      if (res.status !== 200) throw new CrashCheckError(`warm-up: GET ${url} answered ${res.status}: ${res.text.slice(0, 300)}`);
+    },
+  );
 }
 
 /** A clean start: no output on stderr, no error or fatal log line, no plain line (ADMIN_TOKEN is set, so no token is printed), and ready. */

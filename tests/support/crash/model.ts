@@ -145,7 +145,6 @@ export interface Write {
   readonly deletes: DeleteEffect[];
 }
 
-
 function resolveRef(ref: Ref, ids: readonly string[]): string | null {
   if (ref === null) return null;
   return 'id' in ref ? ref.id : ids[ref.created];
@@ -262,7 +261,8 @@ export function compare(model: Model, snapshot: Snapshot, owners: Map<string, st
       if (JSON.stringify(want) !== JSON.stringify(got)) problems.push(`changed: ${kind} ${id} is ${JSON.stringify(got)} in the database, promised ${JSON.stringify(want)} by ${entry.lastWrite}`);
     }
     for (const [id, row] of snapshot[kind]) {
-      if (!model.rows[kind].has(id)) problems.push(`unexpected: ${kind} ${id} "${row.name}" is in the database though no write that took effect made it${owners.has(row.name) ? ` (from ${owners.get(row.name)})` : ''}`);
+      if (!model.rows[kind].has(id))
+        problems.push(`unexpected: ${kind} ${id} "${row.name}" is in the database though no write that took effect made it${owners.has(row.name) ? ` (from ${owners.get(row.name)})` : ''}`);
     }
   }
   if (snapshot.reportingEntities !== 0) problems.push(`unexpected: ${snapshot.reportingEntities} reporting entities (no write makes any)`);

@@ -280,12 +280,18 @@ export function sendWrite(server: ServerProcess, token: string, write: Write): P
     case 'flat':
       return httpRequest(server, write.method, write.url, { ...auth, Accept: FLAT_JSON, 'Content-Type': FLAT_JSON }, body);
     default:
-      return httpRequest(server, write.method, write.url, {
-        ...auth,
-        Accept: JSONAPI,
-        ...(body === undefined ? {} : { 'Content-Type': JSONAPI }),
-        ...(write.headers ?? {}),
-      }, body);
+      return httpRequest(
+        server,
+        write.method,
+        write.url,
+        {
+          ...auth,
+          Accept: JSONAPI,
+          ...(body === undefined ? {} : { 'Content-Type': JSONAPI }),
+          ...(write.headers ?? {}),
+        },
+        body,
+      );
   }
 }
 

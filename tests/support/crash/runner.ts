@@ -250,7 +250,8 @@ export async function runCrashRounds(options: CrashOptions): Promise<CrashSummar
   reseed(0);
   const setup = await runLoad(server, token, model, planners, owners, tally, () => false, SETUP_WRITES_PER_WORKER);
   assertLoad(`${database.label}, seed ${hex(seed)}, setup before the first kill`, setup);
-  if (setup.pending.length > 0) throw new CrashCheckError(`${database.label}: ${setup.pending.length} setup request(s) got no answer from a live service: ${setup.pending.map(describeWrite).join('\n')}`);
+  if (setup.pending.length > 0)
+    throw new CrashCheckError(`${database.label}: ${setup.pending.length} setup request(s) got no answer from a live service: ${setup.pending.map(describeWrite).join('\n')}`);
 
   for (let round = 1; round <= rounds; round++) {
     const delay = int(rng, 50, 400);
@@ -276,8 +277,17 @@ export async function runCrashRounds(options: CrashOptions): Promise<CrashSummar
     if (exit.signal !== 'SIGKILL') throw new CrashCheckError(`${context}: the service ended with ${JSON.stringify(exit)} before it was killed:\n${server.stderr()}`);
     const logLines = splitLines(server.stdout()).json;
     const loggedErrors = logLines.filter((l) => Number(l.level) >= 50);
-    if (loggedErrors.length > 0) throw new CrashCheckError(`${context}: the service logged errors during the load:\n${loggedErrors.slice(0, 10).map((l) => JSON.stringify(l).slice(0, 600)).join('\n')}`);
-    const latencies = logLines.filter((l) => l.msg === 'request' && l.method !== 'GET').map((l) => Number(l.ms)).sort((a, b) => a - b);
+    if (loggedErrors.length > 0)
+      throw new CrashCheckError(
+        `${context}: the service logged errors during the load:\n${loggedErrors
+          .slice(0, 10)
+          .map((l) => JSON.stringify(l).slice(0, 600))
+          .join('\n')}`,
+      );
+    const latencies = logLines
+      .filter((l) => l.msg === 'request' && l.method !== 'GET')
+      .map((l) => Number(l.ms))
+      .sort((a, b) => a - b);
     unknown += load.pending.length;
     const unsettled = await database.settle();
     if (unsettled.length > 0) throw new CrashCheckError(`${context}: after the kill:\n${unsettled.join('\n')}`);
