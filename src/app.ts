@@ -68,7 +68,7 @@ export function buildApp(config: Config, store: RequestStore, logger: Logger): E
 
   // The endpoints that need no token (SPEC §4: the OpenAPI document).
   const jsonApi = jsonApiRouters({ store, registry, config });
-  app.use('/api/v2', jsonApi.open);
+  for (const route of jsonApi.open) app[route.method](route.path, route.handle);
 
   // Honest load is never throttled: guessing is (failed authentications per address, counted
   // after the lookup, refused before the next one); a per-token limit only when an operator sets one.

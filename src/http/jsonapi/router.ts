@@ -39,6 +39,20 @@ async function run(call: Call, e: Endpoint, t: AnyTarget, m: EndpointMethod<AnyT
   return m.handle(call, t, parseQueryOf(call, subjectOf(e, t), m.query));
 }
 
+/**
+ * An endpoint's methods for a target, made once per type and relationship: they depend on the
+ * declarations only (never on the id), and making them builds OpenAPI text nobody reads here.
+ */
+const declaredMethods = new WeakMap<Endpoint, Map<string, readonly EndpointMethod<AnyTarget>[]>>();
+function methodsOf(e: Endpoint, t: AnyTarget): readonly EndpointMethod<AnyTarget>[] {
+  let byTarget = declaredMethods.get(e);
+  if (!byTarget) declaredMethods.set(e, (byTarget = new Map()));
+  const key = `${t.def?.type ?? ''}/${t.rel?.name ?? ''}`;
+  let methods = byTarget.get(key);
+  if (!methods) byTarget.set(key, (methods = e.methods(t)));
+  return methods;
+}
+
 async function serve(call: Call): Promise<void> {
   const { req } = call;
   const segments = req.path
@@ -47,7 +61,7 @@ async function serve(call: Call): Promise<void> {
     .map((s) => safeDecode(s));
   // The collection is public knowledge: an admin-only type's 403 comes before the query and the URL's target (SPEC §4).
   const { endpoint, target } = matchEndpoint(JSONAPI_ENDPOINTS, call.deps.registry, segments, req.path, (def) => assertMayUse(call.ctx.request, def));
-  const methods = endpoint.methods(target);
+  const methods = methodsOf(endpoint, target);
   const m = declaredMethod(methods, req.method);
   if (!m) {
     const before = endpoint.beforeNotAllowed;
@@ -76,17 +90,26 @@ function callOf(req: Request, res: Response, deps: Deps, openapi: Buffer): Call 
 }
 
 /**
- * The routers of /api/v2: `open` serves the endpoints declared public (before authentication;
+ * The routes of /api/v2: `open` lists the endpoints declared public (the app registers them before authentication;
  * their handlers must not read the principal, there is none yet), `authenticated` all of them.
  */
-export function jsonApiRouters(deps: Deps): { open: Router; authenticated: Router } {
+/** A public route, registered on the app itself (no nested router for every request to pass through). */
+export interface OpenRoute {
+  readonly method: 'get' | 'post' | 'patch' | 'delete';
+  readonly path: string;
+  readonly handle: (req: Request, res: Response, next: NextFunction) => void;
+}
+
+export function jsonApiRouters(deps: Deps): { open: OpenRoute[]; authenticated: Router } {
   // Generated once, at start, from the registry and the endpoint table.
   const openapi = Buffer.from(JSON.stringify(buildOpenApi(deps.registry, deps.config)));
-  const open = Router();
+  const open: OpenRoute[] = [];
   for (const e of JSONAPI_ENDPOINTS.filter((x) => x.public)) {
     for (const m of e.methods({})) {
-      open[m.method.toLowerCase() as 'get'](`/${e.shape.join('/')}`, (req: Request, res: Response, next: NextFunction) => {
-        run(callOf(req, res, deps, openapi), e, {}, m).catch(next);
+      open.push({
+        method: m.method.toLowerCase() as OpenRoute['method'],
+        path: `/api/v2/${e.shape.join('/')}`,
+        handle: (req, res, next) => void run(callOf(req, res, deps, openapi), e, {}, m).catch(next),
       });
     }
   }
