@@ -11,9 +11,8 @@ import {
   on,
   sameEmailRound,
   printedTokens,
-  race,
+  crossReparentRound,
   serverErrors,
-  serverFor,
   SharedFile,
   stopServers,
   uniqueTag,
@@ -111,20 +110,7 @@ describe('Two service processes on one SQLite file', () => {
       for (let round = 0; round < 100; round++) {
         // A's parent → B through the relationship endpoint; B's parent → A through a resource
         // PATCH. Each round swaps which process gets which request.
-        const [toB, toA] = await race(
-          cluster.token,
-          [
-            { server: serverFor(cluster, round), method: 'PATCH', url: `/api/v2/clients/${a}/relationships/parent`, body: { data: { type: 'client', id: b } } },
-            {
-              server: serverFor(cluster, round + 1),
-              method: 'PATCH',
-              url: `/api/v2/clients/${b}`,
-              body: { data: { type: 'client', id: b, relationships: { parent: { data: { type: 'client', id: a } } } } },
-            },
-          ],
-          5,
-        );
-        const context = `round ${round}: A→B ${toB.status} ${toB.text.slice(0, 200)} | B→A ${toA.status} ${toA.text.slice(0, 200)}`;
+        const { toB, toA, context } = await crossReparentRound(cluster, a, b, round);
         expect({ context, errors: serverErrors([toB, toA]) }).toEqual({ context, errors: [] });
         expect({ context, allowed: [204, 409].includes(toB.status) && [200, 409].includes(toA.status) }).toEqual({ context, allowed: true });
         const aOk = toB.status === 204;

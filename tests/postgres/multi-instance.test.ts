@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { freshDatabase } from '../support/harness';
 import { buildService, killAll, ServerProcess, sigtermDuringCreate, startServer, within } from '../support/server-process';
 import { apiRequest } from '../support/http-client';
-import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, sameEmailRound, race, serverErrors, serverFor, uniqueTag } from '../support/concurrency-helpers';
+import { Cluster, clusterRequest, concurrencyAdminToken, errorsOf, ifMatchRound, on, sameEmailRound, crossReparentRound, serverErrors, uniqueTag } from '../support/concurrency-helpers';
 import { makeClient } from '../support/factories';
 import { describeOnPostgres, PgInspector } from '../support/postgres-helpers';
 
@@ -92,20 +92,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
     for (let round = 0; round < 50; round++) {
       // A under B through the relationship endpoint on one instance, B under A through a resource
       // PATCH on the other; each round swaps the instances.
-      const [toB, toA] = await race(
-        cluster.token,
-        [
-          { server: serverFor(cluster, round), method: 'PATCH', url: `/api/v2/clients/${a}/relationships/parent`, body: { data: { type: 'client', id: b } } },
-          {
-            server: serverFor(cluster, round + 1),
-            method: 'PATCH',
-            url: `/api/v2/clients/${b}`,
-            body: { data: { type: 'client', id: b, relationships: { parent: { data: { type: 'client', id: a } } } } },
-          },
-        ],
-        5,
-      );
-      const context = `round ${round}: A→B ${toB.status} ${toB.text.slice(0, 200)} | B→A ${toA.status} ${toA.text.slice(0, 200)}`;
+      const { toB, toA, context } = await crossReparentRound(cluster, a, b, round);
       expect({ context, errors: serverErrors([toB, toA]) }).toEqual({ context, errors: [] });
       const aOk = toB.status === 204;
       const bOk = toA.status === 200;

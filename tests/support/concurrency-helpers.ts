@@ -104,6 +104,28 @@ export async function sameEmailRound(cluster: Cluster, emails: readonly string[]
 }
 
 /** Counts of each status, e.g. { "200": 1, "412": 19 }, for readable failure messages. */
+/**
+ * One round of two opposite reparentings sent at once to two processes: A under B through the
+ * relationship endpoint, B under A through a resource PATCH (each round swaps the processes).
+ * Returns both answers and a line describing them for assertion messages.
+ */
+export async function crossReparentRound(cluster: Cluster, a: string, b: string, round: number): Promise<{ toB: HttpResponse; toA: HttpResponse; context: string }> {
+  const [toB, toA] = await race(
+    cluster.token,
+    [
+      { server: serverFor(cluster, round), method: 'PATCH', url: `/api/v2/clients/${a}/relationships/parent`, body: { data: { type: 'client', id: b } } },
+      {
+        server: serverFor(cluster, round + 1),
+        method: 'PATCH',
+        url: `/api/v2/clients/${b}`,
+        body: { data: { type: 'client', id: b, relationships: { parent: { data: { type: 'client', id: a } } } } },
+      },
+    ],
+    5,
+  );
+  return { toB, toA, context: `round ${round}: A→B ${toB.status} ${toB.text.slice(0, 200)} | B→A ${toA.status} ${toA.text.slice(0, 200)}` };
+}
+
 export function tally(responses: readonly { status: number }[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of responses) out[String(r.status)] = (out[String(r.status)] ?? 0) + 1;
