@@ -50,14 +50,9 @@ export class ScopedReader {
     return selectRows(this.ex, this.registry, this.scope, req);
   }
 
-  /** Rows found visible by `byIds` in this read or transaction, as `type:id`. */
-  protected readonly seen = new Set<string>();
-
   /** The rows with these ids the caller can see (one statement). */
-  async byIds(def: ResourceDef, ids: readonly string[], columns: readonly string[]): Promise<Row[]> {
-    const rows = await selectByIds(this.ex, def, ids, columns, this.scope);
-    if (!this.scope.unlimited) for (const row of rows) this.seen.add(`${def.type}:${row.id}`);
-    return rows;
+  byIds(def: ResourceDef, ids: readonly string[], columns: readonly string[]): Promise<Row[]> {
+    return selectByIds(this.ex, def, ids, columns, this.scope);
   }
 
   /** A loader for a document's linkage and included resources; `maxLinkage` undefined: every member. */
@@ -74,6 +69,15 @@ export class ScopedWriter extends ScopedReader {
     scope: ScopeSql,
   ) {
     super(ex, registry, scope);
+  }
+
+  /** Rows found visible by `byIds` in this transaction, as `type:id` (an insert's owner is one of them). */
+  private readonly seen = new Set<string>();
+
+  override async byIds(def: ResourceDef, ids: readonly string[], columns: readonly string[]): Promise<Row[]> {
+    const rows = await super.byIds(def, ids, columns);
+    if (!this.scope.unlimited) for (const row of rows) this.seen.add(`${def.type}:${row.id}`);
+    return rows;
   }
 
   /**

@@ -60,7 +60,7 @@ export class Store implements RequestStore {
   }
 
   narrow(caller: Caller, subdomain: string): Promise<Caller | undefined> {
-    return narrowToSlug(this.db, this.registry, caller.principal, subdomain);
+    return narrowToSlug(this.db, this.registry, caller, subdomain);
   }
 
   session(caller: RequestScope): Session {

@@ -1,7 +1,6 @@
 import { Registry } from '../resources/registry';
 import { ID_COLUMN } from '../resources/types';
-import { Principal } from '../scope/scope';
-import { Caller, callerFor, narrowedCaller } from './callers';
+import { Caller, narrowedCaller } from './callers';
 import { Database } from './database';
 import { hierarchySql } from './scope.sql';
 import { Params, q } from './sql';
@@ -16,10 +15,10 @@ import { Params, q } from './sql';
  * unknown key and a key outside the token's subtree cost the same statements, so neither their
  * count nor their number tells whether a subdomain exists elsewhere.
  */
-export async function narrowToSlug(db: Database, registry: Registry, principal: Principal, slug: string): Promise<Caller | undefined> {
+export async function narrowToSlug(db: Database, registry: Registry, caller: Caller, slug: string): Promise<Caller | undefined> {
   const key = registry.subdomainKey;
   if (!key) return undefined;
-  const own = callerFor(principal).scope;
+  const own = caller.scope;
   const table = q(registry.hierarchy.def.table);
   const rows = await db.read((ex) => {
     const p = new Params();
@@ -29,5 +28,5 @@ export async function narrowToSlug(db: Database, registry: Registry, principal: 
     return ex.query<{ id: string }>(`${chain}SELECT s.${q(ID_COLUMN)} AS id FROM ${table} s WHERE ${byKey} AND EXISTS (SELECT 1 FROM above WHERE above.id = ${p.add(own.rootId)})`, p);
   });
   const row = rows[0];
-  return row ? narrowedCaller(principal, row.id) : undefined;
+  return row ? narrowedCaller(caller.principal, row.id) : undefined;
 }

@@ -12,6 +12,12 @@ import { createResource, deleteResource, listResources, runOperations, serveOpen
  */
 
 /** What the OpenAPI descriptions add for an admin-only type. */
+/** What stops a delete of `def`, for its DELETE description (derived by the registry from the to-ones pointing at it). */
+function blockersNote(def: ResourceDef): string | undefined {
+  const names = registry.deleteBlockers(def).map((b) => b.name);
+  return names.length > 0 ? `Refused with 409 while it has ${names.join(', ')} (one error each, meta.relationship and meta.count).` : undefined;
+}
+
 function adminNote(def: ResourceDef): string {
   return def.scope.kind === 'admin-only'
     ? ' Admin tokens only (a client token gets 403). On a client subdomain, only those of clients in that subtree (others are 404); one that belongs to no client cannot be made there (403).'
@@ -124,13 +130,7 @@ const resource = endpoint<ResourceTarget>({
       method: 'DELETE',
       operationId: `delete${pascal(def.type)}`,
       summary: `Delete a ${def.type}`,
-      description:
-        registry.deleteBlockers(def).length > 0
-          ? `Refused with 409 while it has ${registry
-              .deleteBlockers(def)
-              .map((b) => b.name)
-              .join(', ')} (one error each, meta.relationship and meta.count).`
-          : undefined,
+      description: blockersNote(def),
       query: 'single',
       conditional: 'If-Match',
       answers: [{ status: 204, description: 'Deleted.' }],
