@@ -3,12 +3,12 @@ import { assertVisible, linkage, list, related, show } from '../../operations/re
 import { changeMembers, create, inWrite, remove, update, writeAndShow } from '../../operations/write';
 import { QuerySpec } from '../../query/ast';
 import { ResourceDef } from '../../resources/types';
-import { JsonObject } from '../../../serializers/jsonapi.serializer';
+import { JsonObject } from './document.writer';
 import { ATOMIC_EXT } from '../middleware/negotiation';
 import { atomicSteps } from './atomic';
 import { parseLinkageDocument, parseResourceDocument } from './document.parser';
 import type { RelationshipTarget, ResourceTarget, TypeTarget } from './endpoint.kind';
-import { Call, pagination, precondition, selfLink, send, sendCollection, sendSingle, serializer } from './responder';
+import { Call, pagination, precondition, selfLink, send, sendCollection, sendSingle, writer } from './responder';
 
 /**
  * The JSON:API endpoints' handlers, one a method of the endpoint table (endpoints.ts): each
@@ -60,7 +60,7 @@ export async function showLinkage(call: Call, { def, id, rel, target }: Relation
   const owner = `${call.origin}/api/v2/${def.path}/${id}`;
   const paging = rel.kind === 'to-many' ? pagination(call, spec, result.rows, result.total, result.more) : undefined;
   const counted = spec.page.mode === 'keyset' ? {} : { count: result.total };
-  const doc = serializer(call, spec).linkageDocument(
+  const doc = writer(call, spec).linkageDocument(
     rel,
     target,
     result.rows.map((r) => r.id),
@@ -89,21 +89,11 @@ export async function runOperations(call: Call): Promise<void> {
   const steps = atomicSteps(call.res.locals.body, call.deps.registry, call.ctx, call.deps.config.limits);
   const outcomes = await runAtomic(call.ctx, steps);
   if (outcomes.every((o) => o === undefined)) return send(call, 204, undefined);
-  const results: JsonObject[] = [];
-  for (const outcome of outcomes) {
-    if (!outcome) {
-      results.push({});
-      continue;
-    }
-    const { result, meta } = outcome;
-    const doc = await serializer(call, result.spec).document(result.record, result.def.type, result.graph, {
-      self: selfLink(call),
-      includeRequested: false,
-      resourceMeta: meta,
-    });
-    results.push({ data: doc.data });
-  }
-  send(call, 200, { jsonapi: { version: '1.1', ext: [ATOMIC_EXT] }, 'atomic:results': results });
+  const results = outcomes.map((outcome) => {
+    if (!outcome?.result.record) return outcome ? '{"data":null}' : '{}';
+    return `{"data":${writer(call, outcome.result.spec).resource(outcome.result.record, outcome.meta)}}`;
+  });
+  send(call, 200, `{"jsonapi":${JSON.stringify({ version: '1.1', ext: [ATOMIC_EXT] })},"atomic:results":[${results.join(',')}]}`);
 }
 
 /** GET /api/v2/openapi.json: the document generated at start. */

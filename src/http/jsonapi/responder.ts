@@ -10,7 +10,7 @@ import { cursorBinding, CursorPosition, encodeCursor } from '../../query/cursor'
 import { parseQuery, splitQuery } from '../../query/query.parser';
 import { Registry } from '../../resources/registry';
 import { ResourceDef } from '../../resources/types';
-import { DocumentSerializer, JsonObject, LinkageNext, PageLinks } from '../../../serializers/jsonapi.serializer';
+import { DocumentWriter, JsonObject, LinkageNext, PageLinks } from './document.writer';
 import { encodeRequestTarget } from '../uri';
 import { entityTag, noneMatch, parseIfMatch } from './etag';
 
@@ -59,16 +59,17 @@ export function precondition(call: Call, def: ResourceDef, id: string): Precondi
   return parseIfMatch(call.req.get('if-match'), def.type, id);
 }
 
-export function send(call: Call, status: number, doc: JsonObject | undefined, headers: Record<string, string> = {}): void {
+/** Sends a document (an object, or JSON text the document writer made) or, undefined, no body. */
+export function send(call: Call, status: number, doc: JsonObject | string | undefined, headers: Record<string, string> = {}): void {
   const { res } = call;
-  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  for (const k in headers) res.setHeader(k, headers[k]);
   res.status(status);
   if (doc === undefined) {
     res.end();
     return;
   }
   res.setHeader('Content-Type', res.locals.mediaType as string);
-  res.send(Buffer.from(JSON.stringify(doc)));
+  res.send(Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc)));
 }
 
 export const selfLink = (call: Call) => `${call.origin}${encodeRequestTarget(call.req.originalUrl)}`;
@@ -86,7 +87,7 @@ function linkageNext(call: Call): LinkageNext {
   };
 }
 
-export const serializer = (call: Call, spec: QuerySpec) => new DocumentSerializer(call.deps.registry, `${call.origin}/api/v2`, spec.fields, linkageNext(call));
+export const writer = (call: Call, spec: QuerySpec) => new DocumentWriter(call.deps.registry, `${call.origin}/api/v2`, spec.fields, linkageNext(call));
 
 /** The same URL with the page position replaced; every other parameter kept as sent. */
 function pageUrl(call: Call, position: [string, string]): string {
@@ -154,7 +155,7 @@ export async function sendCollection(call: Call, result: CollectionResult): Prom
     result.total,
     result.more,
   );
-  const doc = await serializer(call, result.spec).document(result.records, result.def.type, result.graph, {
+  const doc = writer(call, result.spec).document(result.records, result.graph, {
     self: selfLink(call),
     meta,
     links,
@@ -169,7 +170,7 @@ export async function sendSingle(call: Call, result: SingleResult, status = 200,
     call.res.setHeader('ETag', tag);
     if (call.req.method === 'GET' && noneMatch(call.req.get('if-none-match'), tag)) return send(call, 304, undefined);
   }
-  const doc = await serializer(call, result.spec).document(result.record, result.def.type, result.graph, {
+  const doc = writer(call, result.spec).document(result.record, result.graph, {
     self: status === 201 ? extra.headers!.Location : selfLink(call),
     meta: result.restricted ? { restricted: true } : undefined,
     includeRequested: result.spec.include.length > 0,

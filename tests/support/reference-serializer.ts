@@ -1,8 +1,8 @@
 import { Linker, Metaizer, Paginator, Relator, Serializer } from 'ts-japi';
-import { Graph, ResourceRecord, shownFields } from '../src/data/graph-loader';
-import { Fieldsets } from '../src/query/ast';
-import { Registry } from '../src/resources/registry';
-import { RelationshipDef, ResourceDef } from '../src/resources/types';
+import { Graph, ResourceRecord, shownFields } from '../../src/data/graph-loader';
+import { Fieldsets } from '../../src/query/ast';
+import { Registry } from '../../src/resources/registry';
+import { RelationshipDef, ResourceDef } from '../../src/resources/types';
 
 /**
  * ts-japi serializers built from the registry, one set per request (the fieldsets and the base
