@@ -12,6 +12,7 @@ import tseslint from 'typescript-eslint';
  */
 const DATA_INTERNALS = [
   '**/data/database',
+  '**/data/driver',
   '**/data/sql',
   '**/data/query-composer',
   '**/data/writer',

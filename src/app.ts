@@ -35,7 +35,7 @@ export function buildApp(config: Config, store: RequestStore, logger: Logger): E
   app.set('query parser', false);
   app.set('etag', false);
 
-  app.use(requestContext(logger, store.statements, config.exposeStatementCount));
+  app.use(requestContext(logger, config.exposeStatementCount));
   app.use(securityHeaders);
   app.use(
     cors({

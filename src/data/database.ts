@@ -1,16 +1,20 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { DataSource, EntityManager, Logger, QueryRunner } from 'typeorm';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import { DatabaseBusyError } from './errors';
 import { dataSourceOptions } from '../../ormconfig';
 import { SETTINGS } from '../resources/settings';
 import { bind, Dialect, Params, postgresDialect, q, sqliteDialect } from './sql';
+import { Connection, Driver, isBusy, PostgresDriver, SqliteDriver, StatementCounter, Tally } from './driver';
+
+export { isBusy, StatementCounter };
+export type { Tally };
 
 /**
  * The only owner of the DataSource. Every statement runs through an Executor handed out by
- * `read` or `write`, so statements can be counted and SQLite access can be ordered: one
- * process holds one SQLite connection, so a write transaction must not interleave with other
- * requests' statements (they would see its uncommitted rows). Reads share, writes exclude.
+ * `read` or `write` (over the driver, driver.ts), so statements are counted and SQLite access
+ * is ordered; TypeORM connects and migrates.
  */
 
 export interface Executor {
@@ -23,93 +27,30 @@ export interface WriteExecutor extends Executor {
   run(sql: string, params?: Params): Promise<number>;
 }
 
-class ReadWriteLock {
-  private readers = 0;
-  private writer = false;
-  private queue: { write: boolean; resume: () => void }[] = [];
-
-  async acquire(write: boolean): Promise<() => void> {
-    if (this.canRun(write) && this.queue.length === 0) {
-      this.take(write);
-    } else {
-      await new Promise<void>((resume) => this.queue.push({ write, resume }));
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      if (write) this.writer = false;
-      else this.readers--;
-      this.drain();
-    };
-  }
-
-  private canRun(write: boolean): boolean {
-    return write ? !this.writer && this.readers === 0 : !this.writer;
-  }
-
-  private take(write: boolean): void {
-    if (write) this.writer = true;
-    else this.readers++;
-  }
-
-  private drain(): void {
-    while (this.queue.length > 0 && this.canRun(this.queue[0].write)) {
-      const next = this.queue.shift()!;
-      this.take(next.write);
-      next.resume();
-      if (next.write) break;
-    }
-  }
-}
-
-/** Counts statements, globally and per async context (one request). */
-export class StatementCounter implements Logger {
-  total = 0;
-  readonly context = new AsyncLocalStorage<{ count: number }>();
-  /** Runs `fn` with its own count (a request, a bench step); returns what it counted. */
-  async count(fn: () => Promise<unknown>): Promise<number> {
-    const stats = { count: 0 };
-    await this.context.run(stats, fn);
-    return stats.count;
-  }
-  logQuery(): void {
-    this.total++;
-    const ctx = this.context.getStore();
-    if (ctx) ctx.count++;
-  }
-  logQueryError(): void {}
-  logQuerySlow(): void {}
-  logSchemaBuild(): void {}
-  logMigration(): void {}
-  log(): void {}
-}
-
 export class Database {
-  private readonly lock = new ReadWriteLock();
   readonly dialect: Dialect;
+  readonly counter = new StatementCounter();
   /** Signs keyset cursors; the same for every instance on this database (see loadCursorSecret). */
   cursorSecret = '';
 
   private constructor(
     private readonly ds: DataSource,
-    readonly counter: StatementCounter,
+    private readonly driver: Driver,
   ) {
-    this.dialect = ds.options.type === 'postgres' ? postgresDialect : sqliteDialect;
+    this.dialect = driver.name === 'postgres' ? postgresDialect : sqliteDialect;
   }
 
   /** Connects and applies pending migrations. */
   static async open(databaseUrl: string): Promise<Database> {
-    const counter = new StatementCounter();
     // Several instances may start at once on one database: migrations run under a lock
     // (PostgreSQL: an advisory lock), and on SQLite a start that lost the race to another
     // process's migration simply tries again once that one is done.
     for (let attempt = 1; ; attempt++) {
-      const ds = new DataSource(dataSourceOptions(databaseUrl, counter));
+      const ds = new DataSource(dataSourceOptions(databaseUrl));
       try {
         await ds.initialize();
         await migrate(ds);
-        const db = new Database(ds, counter);
+        const db = new Database(ds, driverOf(ds));
         db.cursorSecret = await db.loadCursorSecret();
         return db;
       } catch (e) {
@@ -139,70 +80,43 @@ export class Database {
     if (this.ds.isInitialized) await this.ds.destroy();
   }
 
-  private executor(manager: EntityManager): WriteExecutor {
-    const dialect = this.dialect;
+  private executor(c: Connection, tally: Tally | undefined): WriteExecutor {
+    const { dialect, counter } = this;
+    const count = (sql: string) => {
+      counter.total++;
+      if (tally) tally.count++;
+      counter.listener?.(sql);
+    };
     return {
       dialect,
-      query: async <T>(sql: string, params?: Params) => {
+      query: <T>(sql: string, params?: Params) => {
         const bound = bind(sql, params, dialect);
-        const result = await manager.query(bound.sql, bound.values);
-        return (Array.isArray(result) ? result : []) as T[];
+        count(bound.sql);
+        return c.query(bound.sql, bound.values) as Promise<T[]>;
       },
-      run: async (sql: string, params?: Params) => {
-        const runner = manager.queryRunner;
-        if (!runner) throw new Error('run() needs a write transaction');
+      run: (sql: string, params?: Params) => {
         const bound = bind(sql, params, dialect);
-        const result = await runner.query(bound.sql, bound.values, true);
-        return result.affected ?? 0;
+        count(bound.sql);
+        return c.run(bound.sql, bound.values);
       },
     };
   }
 
-  async read<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
-    const release = await this.lock.acquire(false);
-    try {
-      return await fn(this.executor(this.ds.manager));
-    } finally {
-      release();
-    }
+  /** Statements outside a transaction: on SQLite never beside a write in progress; on PostgreSQL they never wait here. */
+  read<T>(fn: (ex: Executor) => Promise<T>, tally?: Tally): Promise<T> {
+    return this.driver.read((c) => fn(this.executor(c, tally)));
   }
 
   /**
-   * One write transaction. On SQLite it starts with BEGIN IMMEDIATE: the database's write lock
-   * is taken before the first read, so checks (cycles, uniqueness, versions) and the writes
-   * they allow are serialized with every other writer, in this process and in any other
-   * process on the same file (which waits up to the busy timeout).
+   * One write transaction, serialized with every other writer (SQLite: BEGIN IMMEDIATE, in
+   * this process and any other on the same file).
    */
-  async write<T>(fn: (ex: WriteExecutor) => Promise<T>): Promise<T> {
-    const release = await this.lock.acquire(true);
+  async write<T>(fn: (ex: WriteExecutor) => Promise<T>, tally?: Tally): Promise<T> {
     try {
-      if (this.dialect.name !== 'sqlite') {
-        // Writers take turns across every instance, as BEGIN IMMEDIATE makes them on SQLite: the
-        // checks a write depends on (cycles, versions, uniqueness) cannot interleave with another's.
-        return await this.ds.transaction(async (manager) => {
-          await manager.query('SELECT pg_advisory_xact_lock(7242000)');
-          return fn(this.executor(manager));
-        });
-      }
-      const runner = this.ds.createQueryRunner();
-      try {
-        await beginImmediate(runner);
-        try {
-          const result = await fn(this.executor(runner.manager));
-          await runner.query('COMMIT');
-          return result;
-        } catch (e) {
-          await runner.query('ROLLBACK').catch(() => undefined);
-          throw e;
-        }
-      } finally {
-        await runner.release();
-      }
+      return await this.driver.transaction((c) => fn(this.executor(c, tally)));
     } catch (e) {
       if (isBusy(e)) throw new DatabaseBusyError();
       throw e;
-    } finally {
-      release();
     }
   }
 
@@ -217,28 +131,16 @@ export class Database {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** How long a writer waits for another process's write lock before answering 503. */
-const WRITE_LOCK_WAIT_MS = 5000;
-
-/**
- * BEGIN IMMEDIATE, waiting for another process's write lock without blocking the event loop:
- * the connection's own busy timeout is short (ormconfig), and the retries here sleep
- * asynchronously, so reads and health checks go on while a write waits.
- */
-async function beginImmediate(runner: QueryRunner): Promise<void> {
-  const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      await runner.query('BEGIN IMMEDIATE');
-      return;
-    } catch (e) {
-      if (!isBusy(e) || Date.now() >= deadline) throw e;
-      await sleep(5 + Math.random() * 20);
-    }
-  }
+/** The driver under TypeORM's connection: better-sqlite3's one connection, or pg's pool. */
+function driverOf(ds: DataSource): Driver {
+  const driver = ds.driver as unknown as { databaseConnection?: BetterSqlite3.Database; master?: Pool };
+  if (ds.options.type !== 'postgres') return new SqliteDriver(driver.databaseConnection!);
+  // Writers take turns across every instance, as BEGIN IMMEDIATE makes them on SQLite: the
+  // checks a write depends on (cycles, versions, uniqueness) cannot interleave with another's.
+  return new PostgresDriver(driver.master!, async (c) => void (await c.query('SELECT pg_advisory_xact_lock(7242000)', [])));
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Applies pending migrations; on PostgreSQL under an advisory lock so instances take turns. */
 async function migrate(ds: DataSource): Promise<void> {
@@ -260,10 +162,4 @@ async function migrate(ds: DataSource): Promise<void> {
 function isStartupRace(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
   return isBusy(error) || /already exists|duplicate column|database is locked/i.test(message);
-}
-
-export function isBusy(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
 }

@@ -1,5 +1,3 @@
-import { QueryFailedError } from 'typeorm';
-
 /** Database failures the rest of the service answers for: busy (503) and unique races (409). */
 
 /** The database stayed locked by another writer for longer than the busy timeout. */
@@ -11,8 +9,8 @@ export class DatabaseBusyError extends Error {
 
 /** True when a statement failed on a UNIQUE constraint (a race the pre-checks could not see). */
 export function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const e = error as QueryFailedError & { code?: string; driverError?: { code?: string } };
-  const code = e.driverError?.code ?? e.code;
+  // The drivers' own errors (better-sqlite3's SqliteError, pg's DatabaseError) carry the code.
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }

@@ -3,7 +3,7 @@ import { Fieldsets, IncludeNode } from '../query/ast';
 import { DeleteBlocker, Registry } from '../resources/registry';
 import { ID_COLUMN, ResourceDef, ToManyDef } from '../resources/types';
 import { Caller } from './callers';
-import { Database, Executor, WriteExecutor } from './database';
+import { Database, Executor, Tally, WriteExecutor } from './database';
 import { GraphLoader } from './graph-loader';
 import { Row, selectByIds, SelectRequest, SelectResult, selectRows } from './query-composer';
 import { ScopeSql } from './scope.sql';
@@ -22,18 +22,19 @@ export class Session {
     private readonly db: Database,
     readonly registry: Registry,
     readonly caller: Caller,
+    private readonly tally?: Tally,
   ) {
     this.scope = ScopeSql.of(registry, caller.scope, caller.principal.role === 'admin');
   }
 
   /** One read: statements share the database with other reads, never with a write in progress. */
   read<T>(fn: (reader: ScopedReader) => Promise<T>): Promise<T> {
-    return this.db.read((ex) => fn(new ScopedReader(ex, this.registry, this.scope)));
+    return this.db.read((ex) => fn(new ScopedReader(ex, this.registry, this.scope)), this.tally);
   }
 
   /** One write transaction: everything `fn` does commits together, or nothing does. */
   write<T>(fn: (writer: ScopedWriter) => Promise<T>): Promise<T> {
-    return this.db.write((ex) => fn(new ScopedWriter(ex, this.registry, this.scope)));
+    return this.db.write((ex) => fn(new ScopedWriter(ex, this.registry, this.scope)), this.tally);
   }
 }
 

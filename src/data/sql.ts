@@ -73,13 +73,35 @@ export function likeLiteral(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** A statement text with its value tokens replaced: the positional text and which token fills each place. */
+interface Bound {
+  readonly sql: string;
+  readonly order: readonly number[];
+}
+
+/** The rewrite of each statement text, made once (texts repeat: values are always bound). */
+const rewrites = { sqlite: new Map<string, Bound>(), postgres: new Map<string, Bound>() };
+const REWRITES_KEPT = 1000;
+
+function rewrite(sql: string, dialect: Dialect): Bound {
+  const cache = rewrites[dialect.name];
+  let bound = cache.get(sql);
+  if (bound) return bound;
+  const order: number[] = [];
+  const text = sql.replace(/:__p(\d+)/g, (_, i: string) => {
+    order.push(Number(i));
+    return dialect.placeholder(order.length);
+  });
+  bound = { sql: text, order };
+  cache.set(sql, bound);
+  if (cache.size > REWRITES_KEPT) cache.delete(cache.keys().next().value!);
+  return bound;
+}
+
 /** Replaces value tokens by positional placeholders, returning the values in text order. */
 export function bind(sql: string, params: Params | undefined, dialect: Dialect): { sql: string; values: unknown[] } {
   if (!params) return { sql, values: [] };
-  const values: unknown[] = [];
-  const text = sql.replace(/:__p(\d+)/g, (_, i: string) => {
-    values.push(params.values[Number(i)]);
-    return dialect.placeholder(values.length);
-  });
-  return { sql: text, values };
+  const bound = rewrite(sql, dialect);
+  const values = bound.order.map((i) => params.values[i]);
+  return { sql: bound.sql, values };
 }

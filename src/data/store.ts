@@ -1,10 +1,10 @@
 import { Registry, registry as defaultRegistry } from '../resources/registry';
 import { RequestScope } from '../scope/scope';
 import { assertIssued, Caller, callerFor } from './callers';
-import { Database, StatementCounter } from './database';
+import { Database, StatementCounter, Tally } from './database';
 import { Session } from './session';
 
-export type { Caller, StatementCounter };
+export type { Caller, StatementCounter, Tally };
 import { narrowToSlug } from './tenancy';
 import { deleteToken, ensureAdminToken, ensureFirstAdminToken, insertToken, principalForSecret } from './token-store';
 
@@ -17,9 +17,10 @@ export interface RequestStore {
   /** Signs keyset cursors; the same for every instance on this database. */
   readonly cursorSecret: string;
   readonly statements: StatementCounter;
-  authenticate(secret: string): Promise<Caller | undefined>;
-  narrow(caller: Caller, subdomain: string): Promise<Caller | undefined>;
-  session(caller: RequestScope): Session;
+  /** `tally`, when given, counts the statements for the request (every method below takes one). */
+  authenticate(secret: string, tally?: Tally): Promise<Caller | undefined>;
+  narrow(caller: Caller, subdomain: string, tally?: Tally): Promise<Caller | undefined>;
+  session(caller: RequestScope, tally?: Tally): Session;
   ping(): Promise<boolean>;
 }
 
@@ -54,18 +55,18 @@ export class Store implements RequestStore {
     return this.db.ping();
   }
 
-  async authenticate(secret: string): Promise<Caller | undefined> {
-    const principal = await principalForSecret(this.db, secret);
+  async authenticate(secret: string, tally?: Tally): Promise<Caller | undefined> {
+    const principal = await principalForSecret(this.db, secret, tally);
     return principal && callerFor(principal);
   }
 
-  narrow(caller: Caller, subdomain: string): Promise<Caller | undefined> {
-    return narrowToSlug(this.db, this.registry, caller, subdomain);
+  narrow(caller: Caller, subdomain: string, tally?: Tally): Promise<Caller | undefined> {
+    return narrowToSlug(this.db, this.registry, caller, subdomain, tally);
   }
 
-  session(caller: RequestScope): Session {
+  session(caller: RequestScope, tally?: Tally): Session {
     assertIssued(caller);
-    return new Session(this.db, this.registry, caller);
+    return new Session(this.db, this.registry, caller, tally);
   }
 
   /** The service acting for itself (the seed): an admin's view of everything. */

@@ -1,7 +1,7 @@
 import { Registry } from '../resources/registry';
 import { ID_COLUMN } from '../resources/types';
 import { Caller, narrowedCaller } from './callers';
-import { Database } from './database';
+import { Database, Tally } from './database';
 import { hierarchySql } from './scope.sql';
 import { Params, q } from './sql';
 
@@ -15,7 +15,7 @@ import { Params, q } from './sql';
  * unknown key and a key outside the token's subtree cost the same statements, so neither their
  * count nor their number tells whether a subdomain exists elsewhere.
  */
-export async function narrowToSlug(db: Database, registry: Registry, caller: Caller, slug: string): Promise<Caller | undefined> {
+export async function narrowToSlug(db: Database, registry: Registry, caller: Caller, slug: string, tally?: Tally): Promise<Caller | undefined> {
   const key = registry.subdomainKey;
   if (!key) return undefined;
   const own = caller.scope;
@@ -26,7 +26,7 @@ export async function narrowToSlug(db: Database, registry: Registry, caller: Cal
     if (own.kind === 'all') return ex.query<{ id: string }>(`SELECT s.${q(ID_COLUMN)} AS id FROM ${table} s WHERE ${byKey}`, p);
     const chain = hierarchySql(registry).chain(`a0.${q(key.column)} = ${p.add(slug)}`);
     return ex.query<{ id: string }>(`${chain}SELECT s.${q(ID_COLUMN)} AS id FROM ${table} s WHERE ${byKey} AND EXISTS (SELECT 1 FROM above WHERE above.id = ${p.add(own.rootId)})`, p);
-  });
+  }, tally);
   const row = rows[0];
   return row ? narrowedCaller(caller.principal, row.id) : undefined;
 }

@@ -3,7 +3,7 @@ import { attribute, registry, relationship } from '../resources/registry';
 import { SETTINGS } from '../resources/settings';
 import { CREATED_AT_COLUMN, ID_COLUMN, ToOneDef, UPDATED_AT_COLUMN, VERSION_COLUMN } from '../resources/types';
 import { Principal } from '../scope/scope';
-import { Database, WriteExecutor } from './database';
+import { Database, Tally, WriteExecutor } from './database';
 import { newObjectId, nowIso } from './object-id';
 import { ScopeSql } from './scope.sql';
 import { Params, q } from './sql';
@@ -27,13 +27,15 @@ const UNLIMITED = ScopeSql.of(registry, { kind: 'all' }, true);
  */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export async function principalForSecret(db: Database, secret: string): Promise<Principal | undefined> {
+export async function principalForSecret(db: Database, secret: string, tally?: Tally): Promise<Principal | undefined> {
   const params = new Params();
-  const rows = await db.read((ex) =>
-    ex.query<{ id: string; role: 'admin' | 'client'; client_id: string | null; last_used_at: string | null }>(
-      `SELECT ${ID} AS id, ${ROLE} AS role, ${q(CLIENT)} AS client_id, ${LAST_USED} AS last_used_at FROM ${TOKENS} WHERE ${HASH} = ${params.add(hashToken(secret))}`,
-      params,
-    ),
+  const rows = await db.read(
+    (ex) =>
+      ex.query<{ id: string; role: 'admin' | 'client'; client_id: string | null; last_used_at: string | null }>(
+        `SELECT ${ID} AS id, ${ROLE} AS role, ${q(CLIENT)} AS client_id, ${LAST_USED} AS last_used_at FROM ${TOKENS} WHERE ${HASH} = ${params.add(hashToken(secret))}`,
+        params,
+      ),
+    tally,
   );
   const row = rows[0];
   if (!row) return undefined;
@@ -41,8 +43,10 @@ export async function principalForSecret(db: Database, secret: string): Promise<
   if (row.last_used_at === null || Date.parse(row.last_used_at) <= now - TOUCH_INTERVAL_MS) {
     const p = new Params();
     const cutoff = new Date(now - TOUCH_INTERVAL_MS).toISOString();
-    await db.write((ex) =>
-      ex.query(`UPDATE ${TOKENS} SET ${LAST_USED} = ${p.add(new Date(now).toISOString())} ` + `WHERE ${ID} = ${p.add(row.id)} AND (${LAST_USED} IS NULL OR ${LAST_USED} <= ${p.add(cutoff)})`, p),
+    await db.write(
+      (ex) =>
+        ex.query(`UPDATE ${TOKENS} SET ${LAST_USED} = ${p.add(new Date(now).toISOString())} ` + `WHERE ${ID} = ${p.add(row.id)} AND (${LAST_USED} IS NULL OR ${LAST_USED} <= ${p.add(cutoff)})`, p),
+      tally,
     );
   }
   return { tokenId: row.id, role: row.role, clientId: row.client_id };

@@ -81,19 +81,14 @@ async function measure(url: string, token: string): Promise<{ count: number; bod
   return { count, body };
 }
 
-/** The SQL texts issued while `fn` runs (read from the statement counter, which TypeORM hands every query). */
+/** The SQL texts issued while `fn` runs (the statement counter's listener sees each one). */
 async function statements(fn: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
-  const counter = h.db.counter as unknown as { logQuery: (...args: unknown[]) => void };
-  const original = counter.logQuery;
-  counter.logQuery = function (this: unknown, ...args: unknown[]) {
-    seen.push(String(args[0]));
-    return original.apply(this, args);
-  };
+  h.db.counter.listener = (sql) => seen.push(sql);
   try {
     await fn();
   } finally {
-    counter.logQuery = original;
+    h.db.counter.listener = undefined;
   }
   return seen;
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { Config } from '../../config/config';
-import { RequestStore } from '../../data/store';
+import type { RequestStore, Tally } from '../../data/store';
 import { isObjectId } from '../../data/object-id';
 import { NotFoundError, UnsupportedMediaTypeError } from '../../errors/api-error';
 import { Registry } from '../../resources/registry';
@@ -41,7 +41,7 @@ function callOf(req: Request, res: Response, deps: Deps, mapping: FlatMapping, s
   return {
     req,
     res,
-    ctx: operationContext(deps.store.session(res.locals.scope as RequestScope), 'all'),
+    ctx: operationContext(deps.store.session(res.locals.scope as RequestScope, res.locals.statements as Tally | undefined), 'all'),
     mapping,
     config: deps.config,
     query: parseFlatListQuery(mapping, listQuery, deps.config.limits),

@@ -6,6 +6,7 @@ import { parseNoQuery } from '../../query/query.parser';
 import { ResourceDef } from '../../resources/types';
 import { OperationContext, operationContext } from '../../operations/context';
 import { RequestScope } from '../../scope/scope';
+import type { Tally } from '../../data/store';
 import { declaredMethod, methodNotAllowed } from '../endpoint';
 import { safeDecode } from '../path';
 import { AnyTarget, Endpoint, EndpointMethod, matchEndpoint } from './endpoint.kind';
@@ -81,7 +82,7 @@ function callOf(req: Request, res: Response, deps: Deps, openapi: Buffer): Call 
     deps,
     // Opened on first use: public endpoints run before authentication and have no caller.
     get ctx() {
-      return (ctx ??= operationContext(deps.store.session(res.locals.scope as RequestScope), deps.config.limits.maxLinkage));
+      return (ctx ??= operationContext(deps.store.session(res.locals.scope as RequestScope, res.locals.statements as Tally | undefined), deps.config.limits.maxLinkage));
     },
     rawQuery: rawQueryOf(req),
     origin: `${req.protocol}://${req.host}`,

@@ -3,7 +3,7 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import passport from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { FailureBudget } from '../../auth/failure-budget';
-import type { Caller, RequestStore } from '../../data/store';
+import type { Caller, RequestStore, Tally } from '../../data/store';
 
 import { RateLimitedError, UnauthorizedError } from '../../errors/api-error';
 
@@ -30,7 +30,7 @@ export function bearerAuth(store: RequestStore, failures: FailureBudget | undefi
   authenticator.use(
     'bearer',
     new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (err: unknown, caller?: Caller | false) => void) => {
-      store.authenticate(token).then(
+      store.authenticate(token, req.res?.locals.statements as Tally | undefined).then(
         (caller) => {
           if (!caller) failures?.record(clientAddress(req));
           done(null, caller ?? false);

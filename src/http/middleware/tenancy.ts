@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Caller, RequestStore } from '../../data/store';
+import type { Caller, RequestStore, Tally } from '../../data/store';
 
 import { NotFoundError } from '../../errors/api-error';
 
@@ -18,7 +18,7 @@ export function tenancy(store: RequestStore, baseDomain: string | undefined, res
       return next();
     }
     try {
-      const narrowed = await store.narrow(caller, label);
+      const narrowed = await store.narrow(caller, label, res.locals.statements as Tally | undefined);
       if (!narrowed) return next(new NotFoundError(`No client answers at ${label}.${baseDomain}.`));
       res.locals.scope = narrowed;
       next();
