@@ -6,6 +6,7 @@ import { deleteToken, insertToken } from '../src/data/token-store';
 import { DatasetInfo, openDataset } from './dataset';
 import { HierarchyResult, measureHierarchy } from './hierarchy';
 import { load } from './load';
+import { LayerProfile, reportNewestProfile } from './profile-layers';
 import { describeMachine, loadWarning, Machine, machineLine } from './machine';
 import { exitWithUsage, readCommandLine, UsageError } from '../src/cli/args';
 import { BENCH_COMMAND, BenchOptions, benchOptions } from './options';
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
   let sql: SqlPair[] | undefined;
   let hierarchy: HierarchyResult | undefined;
   let results: ScenarioResult[] = [];
+  let profile: LayerProfile | undefined;
   try {
     machine.database = await databaseVersion(db, options.kind);
     out(`Database: ${machine.database}`);
@@ -141,13 +143,14 @@ async function main(): Promise<void> {
       out('The SQL-only measurements (contains, last page, hierarchy) are written for SQLite only: skipped.');
     }
     if (options.http) results = await runScenarios(options, db, info);
+    if (options.http && options.profile) profile = reportNewestProfile(path.join(options.root, 'data', 'bench', 'profiles'), started, out);
   } finally {
     await db.close();
   }
 
   const comparisons = compare(results);
   const targetList = targets(results, comparisons, sql);
-  const report: BenchReport = {
+  const report: BenchReport & { profile?: LayerProfile } = {
     generatedAt: new Date().toISOString(),
     machine,
     database: { kind: options.kind, url: options.databaseUrl.replace(/\/\/[^@]*@/, '//***@').replace(options.root + path.sep, '') },
@@ -158,6 +161,7 @@ async function main(): Promise<void> {
     sql,
     hierarchy,
     targets: targetList,
+    profile,
   };
 
   out();
