@@ -13,6 +13,7 @@ import tseslint from 'typescript-eslint';
 const DATA_INTERNALS = [
   '**/data/database',
   '**/data/driver',
+  '**/data/graph.sql',
   '**/data/sql',
   '**/data/query-composer',
   '**/data/writer',

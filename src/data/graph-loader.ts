@@ -1,23 +1,21 @@
 import { Fieldsets, IncludeNode } from '../query/ast';
 import { Registry } from '../resources/registry';
-import { ID_COLUMN, RelationshipDef, ResourceDef, ToManyDef, ToOneDef, VERSION_COLUMN } from '../resources/types';
+import { ID_COLUMN, RelationshipDef, ResourceDef, VERSION_COLUMN } from '../resources/types';
 import { Executor } from './database';
-import { MEMBER_COUNT, Row, selectByIds, selectMembers } from './query-composer';
+import { LevelBranch, Linkage, LinkagePlan, selectLevel } from './graph.sql';
+import { Row } from './query-composer';
 import { ScopeSql } from './scope.sql';
 
 /**
  * Loads what a document shows beyond its primary rows: relationship linkage for every
- * relationship in the fieldset and the included resources, one statement per relationship per
- * include level (never per row), every statement scoped. To-many linkage is bounded: at most
+ * relationship in the fieldset (selected with the rows themselves, graph.sql.ts) and the
+ * included resources, one statement per include level whatever the types and relationships it
+ * reaches (never per row), every statement scoped. To-many linkage is bounded: at most
  * `maxLinkage` identifiers per relationship, in id order, with the owner's whole count; the
  * included resources are those the bounded linkage names. The serializer reads only this graph.
  */
 
-export type Linkage =
-  | { readonly kind: 'to-one'; readonly id: string | null }
-  /** `ids`: the first members in id order (all of them when `total` is no larger); `total`: how many there are. */
-  | { readonly kind: 'to-many'; readonly ids: string[]; readonly total: number }
-  | { readonly kind: 'restricted' };
+export type { Linkage };
 
 export interface ResourceRecord {
   readonly def: ResourceDef;
@@ -73,6 +71,7 @@ export function includedNames(include: readonly IncludeNode[], into = new Set<st
 
 export class GraphLoader {
   private readonly names: Set<string>;
+  private readonly plans = new Map<string, LinkagePlan>();
 
   constructor(
     private readonly ex: Executor,
@@ -91,88 +90,66 @@ export class GraphLoader {
     return columnsFor(def, this.fields, this.names);
   }
 
-  /** Loads linkage for `records` and, level by level, the resources `include` names. */
+  /**
+   * The linkage rows of `def` carry: of the relationships shown, and of those any include path
+   * names (so a row read once serves every path that reaches it).
+   */
+  linkage(def: ResourceDef): LinkagePlan {
+    let plan = this.plans.get(def.type);
+    if (!plan) {
+      const shown = shownFields(def, this.fields);
+      const rels = def.relationships.filter((r) => shown.has(r.name) || this.names.has(r.name));
+      this.plans.set(def.type, (plan = new LinkagePlan(this.registry, this.scope, def, rels, this.maxLinkage)));
+    }
+    return plan;
+  }
+
+  /** The record of a row read with `linkage(def)`. */
+  adopt(def: ResourceDef, row: Row): ResourceRecord {
+    const rec = this.graph.add(def, row);
+    if (rec.linkage.size === 0) for (const [name, link] of this.linkage(def).read(row)) rec.linkage.set(name, link);
+    return rec;
+  }
+
+  /** Loads, level by level, the resources `include` names from `records` (of type `def`): one statement a level. */
   async load(def: ResourceDef, records: readonly ResourceRecord[], include: readonly IncludeNode[]): Promise<void> {
-    if (records.length === 0) return;
-    const shown = shownFields(def, this.fields);
-    const next: { node: IncludeNode; records: ResourceRecord[] }[] = [];
-    for (const rel of def.relationships) {
-      const node = include.find((n) => n.relationship === rel);
-      if (!shown.has(rel.name) && !node) continue;
-      const pending = records.filter((r) => !r.linkage.has(rel.name));
-      const reached = rel.kind === 'to-many' ? await this.loadToMany(rel, pending, !!node) : await this.loadToOne(rel, pending, !!node);
-      if (node) {
-        const targets = await this.targets(rel, records, reached);
-        for (const t of targets) this.graph.included.set(`${t.def.type}:${t.id}`, t);
-        next.push({ node, records: targets });
+    // Nodes in the order of the owner's relationships (the order of `included`).
+    const ordered = (owner: ResourceDef, nodes: readonly IncludeNode[]) => owner.relationships.flatMap((rel) => nodes.filter((n) => n.relationship === rel));
+    let level = ordered(def, include).map((node) => ({ node, from: records }));
+    while (level.length > 0) {
+      const wanted = new Map<string, Set<string>>();
+      for (const { node, from } of level) {
+        const target = this.registry.get(node.relationship.target);
+        let ids = wanted.get(target.type);
+        if (!ids) wanted.set(target.type, (ids = new Set()));
+        for (const id of this.named(node.relationship, from)) if (!this.graph.get(target.type, id)) ids.add(id);
       }
-    }
-    for (const { node, records: targets } of next) {
-      await this.load(this.registry.get(node.relationship.target), targets, node.children);
+      const branches: LevelBranch[] = [...wanted].map(([type, ids]) => {
+        const target = this.registry.get(type);
+        return { plan: this.linkage(target), ids: [...ids], columns: this.columns(target) };
+      });
+      for (const { def: t, row } of await selectLevel(this.ex, this.scope, branches)) this.adopt(t, row);
+      const next: typeof level = [];
+      for (const { node, from } of level) {
+        const target = this.registry.get(node.relationship.target);
+        const reached = this.named(node.relationship, from)
+          .map((id) => this.graph.get(target.type, id))
+          .filter((r): r is ResourceRecord => r !== undefined);
+        for (const r of reached) this.graph.included.set(`${target.type}:${r.id}`, r);
+        if (reached.length > 0) next.push(...ordered(target, node.children).map((child) => ({ node: child, from: reached })));
+      }
+      level = next;
     }
   }
 
-  private async loadToMany(rel: ToManyDef, records: ResourceRecord[], full: boolean): Promise<ResourceRecord[]> {
-    const target = this.registry.get(rel.target);
-    const columns = full ? [...new Set([...this.columns(target), rel.inverseColumn])] : [ID_COLUMN, rel.inverseColumn];
-    const rows = await selectMembers(
-      this.ex,
-      target,
-      rel.inverseColumn,
-      records.map((r) => r.id),
-      columns,
-      this.scope,
-      this.maxLinkage,
-    );
-    const byOwner = new Map<string, { ids: string[]; total: number }>();
-    const reached: ResourceRecord[] = [];
-    for (const row of rows) {
-      const owner = String(row[rel.inverseColumn]);
-      let members = byOwner.get(owner);
-      if (!members) byOwner.set(owner, (members = { ids: [], total: 0 }));
-      members.ids.push(row.id);
-      members.total = row[MEMBER_COUNT] === undefined ? members.ids.length : Number(row[MEMBER_COUNT]);
-      if (full) reached.push(this.graph.add(target, row));
-    }
-    for (const r of records) {
-      const members = byOwner.get(r.id);
-      r.linkage.set(rel.name, { kind: 'to-many', ids: members?.ids ?? [], total: members?.total ?? 0 });
-    }
-    return reached;
-  }
-
-  private async loadToOne(rel: ToOneDef, records: ResourceRecord[], full: boolean): Promise<ResourceRecord[]> {
-    const target = this.registry.get(rel.target);
-    const fk = (r: ResourceRecord): string | null => (r.row[rel.column] as string | null | undefined) ?? null;
-    const mustCheck = !rel.visibleWithSource && !this.scope.unlimited;
-    if (!full && !mustCheck) {
-      for (const r of records) r.linkage.set(rel.name, { kind: 'to-one', id: fk(r) });
-      return [];
-    }
-    const ids = [...new Set(records.map(fk).filter((id): id is string => id !== null))];
-    const rows = await selectByIds(this.ex, target, ids, full ? this.columns(target) : [ID_COLUMN], this.scope);
-    const visible = new Set(rows.map((row) => row.id));
-    for (const r of records) {
-      const id = fk(r);
-      r.linkage.set(rel.name, id === null ? { kind: 'to-one', id: null } : visible.has(id) ? { kind: 'to-one', id } : { kind: 'restricted' });
-    }
-    return full ? rows.map((row) => this.graph.add(target, row)) : [];
-  }
-
-  /** The records an include node reaches from `records`, fetching any the linkage named but did not load. */
-  private async targets(rel: RelationshipDef, records: readonly ResourceRecord[], reached: ResourceRecord[]): Promise<ResourceRecord[]> {
-    const target = this.registry.get(rel.target);
+  /** The ids the linkage of `records` names for `rel`, in order, once each (restricted ones are not named). */
+  private named(rel: RelationshipDef, records: readonly ResourceRecord[]): string[] {
     const ids = new Set<string>();
     for (const r of records) {
       const link = r.linkage.get(rel.name);
       if (link?.kind === 'to-one' && link.id !== null) ids.add(link.id);
-      if (link?.kind === 'to-many') link.ids.forEach((id) => ids.add(id));
+      if (link?.kind === 'to-many') for (const id of link.ids) ids.add(id);
     }
-    const known = new Set(reached.map((r) => r.id));
-    const missing = [...ids].filter((id) => !known.has(id) && !this.graph.get(target.type, id));
-    if (missing.length > 0) {
-      for (const row of await selectByIds(this.ex, target, missing, this.columns(target), this.scope)) this.graph.add(target, row);
-    }
-    return [...ids].map((id) => this.graph.get(target.type, id)).filter((r): r is ResourceRecord => r !== undefined);
+    return [...ids];
   }
 }

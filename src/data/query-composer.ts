@@ -3,6 +3,7 @@ import { Registry } from '../resources/registry';
 import { AttributeDef, ID_COLUMN, ResourceDef, ToManyDef, ToOneDef } from '../resources/types';
 import { casefold } from '../resources/values';
 import { Executor } from './database';
+import { LinkagePlan } from './graph.sql';
 import { and, ScopeSql } from './scope.sql';
 import { col, Dialect, likeLiteral, Params, q } from './sql';
 
@@ -21,6 +22,8 @@ export interface SelectRequest {
   /** Only the members of one owner's to-many relationship (a related collection). */
   readonly memberOf?: MemberOf;
   readonly count?: boolean;
+  /** Linkage selected with the rows (graph.sql.ts), so that a page and its linkage are one statement. */
+  readonly linkage?: LinkagePlan;
 }
 
 /** The rows a to-many relationship of one owner holds: those whose inverse foreign key names it. */
@@ -204,6 +207,7 @@ export async function selectRows(ex: Executor, registry: Registry, scope: ScopeS
 
   const select = [...req.columns.map((c) => col('t', c))];
   if (page?.mode === 'keyset') keys.slice(0, -1).forEach((k, i) => select.push(`${k.expr} AS ${q(sortKeyColumn(i))}`));
+  if (req.linkage) select.push(...req.linkage.select(ex.dialect, 't', params));
   const from = `FROM ${q(req.def.table)} t`;
   let rows = await ex.query<Row>(`SELECT ${select.join(', ')} ${from} ${joins.sql.join(' ')} WHERE ${pageWhere} ORDER BY ${order}${limit}`, params);
   if (page?.mode === 'keyset') {
@@ -218,35 +222,11 @@ export async function selectRows(ex: Executor, registry: Registry, scope: ScopeS
 }
 
 /** Rows of `def` with the given ids that the scope can see (batched, one statement). */
-export async function selectByIds(ex: Executor, def: ResourceDef, ids: readonly string[], columns: readonly string[], scope: ScopeSql): Promise<Row[]> {
+export async function selectByIds(ex: Executor, def: ResourceDef, ids: readonly string[], columns: readonly string[], scope: ScopeSql, linkage?: LinkagePlan): Promise<Row[]> {
   if (ids.length === 0) return [];
   const params = new Params();
   const where = and([ex.dialect.inArray(col('t', ID_COLUMN), ids, params), scope.predicate(def, 't', params)]);
-  return ex.query<Row>(`SELECT ${columns.map((c) => col('t', c)).join(', ')} FROM ${q(def.table)} t WHERE ${where}`, params);
-}
-
-/** Name of the selected count of an owner's members (see selectMembers). */
-export const MEMBER_COUNT = '__count';
-
-/**
- * To-many linkage of many owners in one statement: the rows of `def` whose foreign key
- * `column` is one of `ownerIds`, in id order (the related endpoint's default order). With
- * `limit`, at most that many rows per owner, each carrying the owner's whole count under the
- * scope as MEMBER_COUNT (a window over the owner's rows), so a document's size never grows
- * with the size of a relationship.
- */
-export async function selectMembers(ex: Executor, def: ResourceDef, column: string, ownerIds: readonly string[], columns: readonly string[], scope: ScopeSql, limit?: number): Promise<Row[]> {
-  if (ownerIds.length === 0) return [];
-  const params = new Params();
-  const where = and([ex.dialect.inArray(col('t', column), ownerIds, params), scope.predicate(def, 't', params)]);
-  const selected = columns.map((c) => col('t', c)).join(', ');
-  if (limit === undefined) {
-    return ex.query<Row>(`SELECT ${selected} FROM ${q(def.table)} t WHERE ${where} ORDER BY ${col('t', ID_COLUMN)} ASC`, params);
-  }
-  const owner = col('t', column);
-  const ranked =
-    `SELECT ${selected}, ROW_NUMBER() OVER (PARTITION BY ${owner} ORDER BY ${col('t', ID_COLUMN)}) AS __rank, ` +
-    `COUNT(*) OVER (PARTITION BY ${owner}) AS ${q(MEMBER_COUNT)} FROM ${q(def.table)} t WHERE ${where}`;
-  const outer = [...columns, MEMBER_COUNT].map((c) => `m.${q(c)}`).join(', ');
-  return ex.query<Row>(`SELECT ${outer} FROM (${ranked}) m WHERE m.__rank <= ${params.add(limit)} ORDER BY m.${q(ID_COLUMN)} ASC`, params);
+  const select = columns.map((c) => col('t', c));
+  if (linkage) select.push(...linkage.select(ex.dialect, 't', params));
+  return ex.query<Row>(`SELECT ${select.join(', ')} FROM ${q(def.table)} t WHERE ${where}`, params);
 }

@@ -5,6 +5,7 @@ import { ID_COLUMN, ResourceDef, ToManyDef } from '../resources/types';
 import { Caller } from './callers';
 import { Database, Executor, Tally, WriteExecutor } from './database';
 import { GraphLoader } from './graph-loader';
+import { LinkagePlan } from './graph.sql';
 import { Row, selectByIds, SelectRequest, SelectResult, selectRows } from './query-composer';
 import { ScopeSql } from './scope.sql';
 import { ancestorIds, countBlockers, idTaken, valueTaken } from './unscoped';
@@ -51,9 +52,9 @@ export class ScopedReader {
     return selectRows(this.ex, this.registry, this.scope, req);
   }
 
-  /** The rows with these ids the caller can see (one statement). */
-  byIds(def: ResourceDef, ids: readonly string[], columns: readonly string[]): Promise<Row[]> {
-    return selectByIds(this.ex, def, ids, columns, this.scope);
+  /** The rows with these ids the caller can see (one statement), with `linkage` when given (a loader's plan). */
+  byIds(def: ResourceDef, ids: readonly string[], columns: readonly string[], linkage?: LinkagePlan): Promise<Row[]> {
+    return selectByIds(this.ex, def, ids, columns, this.scope, linkage);
   }
 
   /** A loader for a document's linkage and included resources; `maxLinkage` undefined: every member. */
@@ -75,8 +76,8 @@ export class ScopedWriter extends ScopedReader {
   /** Rows found visible by `byIds` in this transaction, as `type:id` (an insert's owner is one of them). */
   private readonly seen = new Set<string>();
 
-  override async byIds(def: ResourceDef, ids: readonly string[], columns: readonly string[]): Promise<Row[]> {
-    const rows = await super.byIds(def, ids, columns);
+  override async byIds(def: ResourceDef, ids: readonly string[], columns: readonly string[], linkage?: LinkagePlan): Promise<Row[]> {
+    const rows = await super.byIds(def, ids, columns, linkage);
     if (!this.scope.unlimited) for (const row of rows) this.seen.add(`${def.type}:${row.id}`);
     return rows;
   }
@@ -136,4 +137,5 @@ export class ScopedWriter extends ScopedReader {
 }
 
 export type { MemberOf, Row } from './query-composer';
+export type { LinkagePlan } from './graph.sql';
 export { sortKeyColumn } from './query-composer';

@@ -42,6 +42,19 @@ export interface Dialect {
    * request can reach the database's bind-variable limit, and the text can be prepared once.
    */
   inArray(expr: string, values: readonly string[], params: Params, negated?: boolean): string;
+  /** The `id` column of `subquery`'s rows, in id order, as one value (readIdList reads it back). */
+  idList(subquery: string): string;
+  /** One JSON object of `[key, expression, whether the expression is an idList]` (a row of any type, for a UNION ALL). */
+  jsonObject(members: readonly (readonly [string, string, boolean])[]): string;
+}
+
+/** Keys of a JSON object are registry names and column names: plain, quoted as SQL string literals. */
+const key = (k: string): string => `'${k.replace(/'/g, "''")}'`;
+
+/** An idList value as the driver returns it: JSON text (SQLite), an array (PostgreSQL, or inside a JSON object). */
+export function readIdList(value: unknown): string[] {
+  if (typeof value === 'string') return JSON.parse(value) as string[];
+  return Array.isArray(value) ? (value as string[]) : [];
 }
 
 export const sqliteDialect: Dialect = {
@@ -55,6 +68,9 @@ export const sqliteDialect: Dialect = {
     [...folded].length < 3 || /[\u0000-\u001f]/.test(folded) ? undefined : `${alias}.rowid IN (SELECT rowid FROM ${q(index)} WHERE ${q(index)} MATCH ${params.add(`"${folded.replace(/"/g, '""')}"`)})`,
   // A JSON array read back by json_each: one parameter, any length.
   inArray: (expr, values, params, negated) => `${expr} ${negated ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(${params.add(JSON.stringify(values))}))`,
+  idList: (subquery) => `(SELECT json_group_array(l.id ORDER BY l.id) FROM (${subquery}) l)`,
+  // A subquery's result is text to json_object: json() keeps an id list an array.
+  jsonObject: (members) => `json_object(${members.map(([k, expr, list]) => `${key(k)}, ${list ? `json(${expr})` : expr}`).join(', ')})`,
 };
 
 export const postgresDialect: Dialect = {
@@ -66,6 +82,8 @@ export const postgresDialect: Dialect = {
   substringPrefilter: () => undefined,
   // node-postgres sends a JavaScript array as one array parameter.
   inArray: (expr, values, params, negated) => (negated ? `${expr} <> ALL(${params.add(values)})` : `${expr} = ANY(${params.add(values)})`),
+  idList: (subquery) => `ARRAY(${subquery})`,
+  jsonObject: (members) => `json_build_object(${members.map(([k, expr]) => `${key(k)}, ${expr}`).join(', ')})`,
 };
 
 /** Escapes LIKE wildcards so that `%` and `_` match themselves (used with ESCAPE '\'). */

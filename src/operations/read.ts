@@ -1,5 +1,5 @@
 import { Graph, ResourceRecord } from '../data/graph-loader';
-import { MemberOf, Row, ScopedReader } from '../data/session';
+import { LinkagePlan, MemberOf, Row, ScopedReader } from '../data/session';
 import { NotFoundError } from '../errors/api-error';
 import { isObjectId } from '../data/object-id';
 import { QuerySpec } from '../query/ast';
@@ -52,9 +52,9 @@ function notFound(def: ResourceDef, id: string): NotFoundError {
 }
 
 /** Loads one row of `def` the caller can see, or throws 404. */
-export async function loadVisible(r: ScopedReader, def: ResourceDef, id: string, columns: readonly string[]): Promise<Row> {
+export async function loadVisible(r: ScopedReader, def: ResourceDef, id: string, columns: readonly string[], linkage?: LinkagePlan): Promise<Row> {
   if (!isObjectId(id)) throw notFound(def, id);
-  const [row] = await r.byIds(def, [id], columns);
+  const [row] = await r.byIds(def, [id], columns, linkage);
   if (!row) throw notFound(def, id);
   return row;
 }
@@ -73,8 +73,9 @@ async function collection(r: ScopedReader, ctx: OperationContext, spec: QuerySpe
     page: spec.page,
     memberOf,
     count: true,
+    linkage: loader.linkage(spec.type),
   });
-  const records = rows.map((row) => loader.graph.add(spec.type, row));
+  const records = rows.map((row) => loader.adopt(spec.type, row));
   await loader.load(spec.type, records, spec.include);
   return { kind: 'collection', def: spec.type, records, graph: loader.graph, total: total ?? 0, more: more ?? false, spec };
 }
@@ -88,8 +89,8 @@ export function list(ctx: OperationContext, spec: QuerySpec): Promise<Collection
 export async function showIn(r: ScopedReader, ctx: OperationContext, spec: QuerySpec, id: string): Promise<SingleResult> {
   assertMayUse(ctx.request, spec.type);
   const loader = loaderFor(r, ctx, spec);
-  const row = await loadVisible(r, spec.type, id, loader.columns(spec.type));
-  const record = loader.graph.add(spec.type, row);
+  const row = await loadVisible(r, spec.type, id, loader.columns(spec.type), loader.linkage(spec.type));
+  const record = loader.adopt(spec.type, row);
   await loader.load(spec.type, [record], spec.include);
   return { kind: 'single', def: spec.type, record, restricted: false, graph: loader.graph, spec };
 }

@@ -166,3 +166,29 @@ describe('statement counts on single, related and relationship endpoints', () =>
     expect(three.count).toBe(one.count);
   });
 });
+
+/**
+ * The round trips of a read (each statement is one on PostgreSQL): one to authenticate, one for
+ * the page or resource with its linkage, one for the total (page numbers only), one per include
+ * level whatever the types and relationships it reaches.
+ */
+describe('a read costs one statement per round trip the design allows', () => {
+  it.each([
+    ['admin', () => h.admin],
+    ['client token', () => d.orgToken],
+  ])('When %s reads, then: one resource 2, a numbered page 3, a keyset page 2, and one more per include level', async (_who, token) => {
+    const cases: [string, number][] = [
+      [`/api/v2/clients/${d.tenant}`, 2],
+      [`/api/v2/clients/${d.tenant}?include=children,legalEntities,reportingEntities,parent`, 3],
+      [`/api/v2/clients/${d.tenant}?include=children.children.legalEntities`, 5],
+      ['/api/v2/clients?page[size]=50', 3],
+      ['/api/v2/clients?page[size]=50&page[after]=', 2],
+      ['/api/v2/clients?page[size]=50&include=children,legalEntities,reportingEntities', 4],
+      [`/api/v2/clients?page[size]=50&${INCLUDE}`, 5],
+      [`/api/v2/clients/${d.tenant}/children?page[size]=50&include=legalEntities`, 5],
+    ];
+    const measured: [string, number][] = [];
+    for (const [url] of cases) measured.push([url, (await measure(url, token())).count]);
+    expect(measured).toEqual(cases);
+  });
+});
