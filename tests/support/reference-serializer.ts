@@ -142,20 +142,6 @@ export class DocumentSerializer {
     return out;
   }
 
-  /** A linkage document for a relationship endpoint. */
-  linkageDocument(rel: RelationshipDef, target: ResourceDef, ids: string[], ownerSelf: string, options: { meta?: JsonObject; links?: PageLinks; restricted: boolean }): JsonObject {
-    const links: JsonObject = { self: `${ownerSelf}/relationships/${rel.name}`, related: `${ownerSelf}/${rel.name}`, ...(options.links ?? {}) };
-    const doc: JsonObject = { jsonapi: { version: '1.1' }, links };
-    if (options.restricted) {
-      doc.data = null;
-      doc.meta = { restricted: true };
-      return doc;
-    }
-    doc.data = rel.kind === 'to-one' ? (ids[0] ? { type: target.type, id: ids[0] } : null) : ids.map((id) => ({ type: target.type, id }));
-    if (options.meta) doc.meta = options.meta;
-    return doc;
-  }
-
   /**
    * Sets meta.version on each resource object from its record (resources[i] was made from
    * records[i]), and links.next on each to-many relationship that shows only part of its linkage.
