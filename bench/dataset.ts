@@ -22,6 +22,12 @@ export const LEVELS_BELOW_ROOT = 6;
 export const TREE_SIZE = (BRANCHING ** (LEVELS_BELOW_ROOT + 1) - 1) / (BRANCHING - 1);
 export const MARKER = 'Zephyr';
 export const MARKER_SHARE = 0.03;
+/**
+ * The name of every client the write scenarios create (names need not be unique). No generated
+ * name can be it (generated names are three words of the lists below), so the bench deletes the
+ * created clients by this name after each write scenario, and before it checks the data set.
+ */
+export const CREATED_NAME = 'Bench created client';
 /** Clients per write transaction (with their 3 owned rows each). */
 const BATCH_CLIENTS = 5000;
 
@@ -282,6 +288,14 @@ function sqliteFile(databaseUrl: string): string | undefined {
   return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : undefined;
 }
 
+/** Deletes the clients the write scenarios created (they have no children and own no rows); answers how many. */
+export async function removeCreated(db: Database): Promise<number> {
+  return db.write(async (ex) => {
+    const p = new Params();
+    return ex.run(`DELETE FROM ${q('clients')} WHERE ${q('name')} = ${p.add(CREATED_NAME)}`, p);
+  });
+}
+
 /** Removes every bench row (databases other than a SQLite file, which is deleted instead). */
 async function clear(db: Database): Promise<void> {
   await db.write(async (ex) => {
@@ -310,6 +324,9 @@ export async function openDataset(databaseUrl: string, total: number, fresh: boo
   const file = sqliteFile(databaseUrl);
   if (file && fresh) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
   let db = await Database.open(databaseUrl);
+  // A run stopped during a write scenario leaves its clients behind: they are not the data set.
+  const leftover = await removeCreated(db);
+  if (leftover > 0) log(`Deleted ${leftover} clients left by an interrupted write scenario.`);
   const complete =
     (await count(db, 'clients')) === total && (await count(db, 'legal_entities')) === 2 * total && (await count(db, 'reporting_entities')) === total && (await count(db, 'projects')) === 0;
   if (complete && !fresh) {

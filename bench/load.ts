@@ -26,10 +26,19 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank];
 }
 
-export async function load(url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<LoadRun> {
+/** What autocannon sends, the same request every time: a GET, or a POST with a fixed body. */
+export interface Target {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly method?: 'GET' | 'POST';
+  readonly body?: string;
+}
+
+export async function load(target: Target, connections: number, seconds: number): Promise<LoadRun> {
   const latencies: number[] = [];
+  const { url, headers, method = 'GET', body } = target;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, headers, connections, duration: seconds, timeout: 30 }, (err, res) => (err ? reject(err) : resolve(res)));
+    const instance = autocannon({ url, headers, method, body, connections, duration: seconds, timeout: 30 }, (err, res) => (err ? reject(err) : resolve(res)));
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     });

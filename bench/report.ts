@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { DatasetInfo } from './dataset';
+import { Difference, shown } from './equality';
 import { HierarchyResult } from './hierarchy';
 import { LoadRun } from './load';
 import { Machine } from './machine';
@@ -7,9 +8,20 @@ import { COMPARISONS } from './scenarios';
 import { SqlPair } from './sql-timings';
 import { ms } from './timing';
 
+/** The floor's side of a scenario (bench/floor.ts), measured right after the service's. */
+export interface FloorRun {
+  /** Status of its answer to the checked request. */
+  readonly status: number;
+  /** Its X-Statement-Count (the lower of two requests, as for the service). */
+  readonly statements?: number;
+  readonly latency?: LoadRun;
+  readonly throughput?: LoadRun;
+}
+
 export interface ScenarioResult {
   readonly name: string;
   readonly title: string;
+  readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly token: 'admin' | 'client';
   /** Status of the single checked request. */
@@ -25,6 +37,14 @@ export interface ScenarioResult {
   readonly latency?: LoadRun;
   /** 10 connections. */
   readonly throughput?: LoadRun;
+  /** The floor's side; absent when the floor does not run (PostgreSQL) or the service refused the scenario. */
+  readonly floor?: FloorRun;
+  /** Whether the service's and the floor's answers to the same request were the same document. */
+  readonly documents: 'equal' | 'different' | 'not compared';
+  /** Where they first differ. */
+  readonly difference?: Difference;
+  /** Service req/s over floor req/s (10 connections each); only when the documents are equal. */
+  readonly ratio?: number;
 }
 
 export interface Target {
@@ -57,18 +77,40 @@ function num(value: number | undefined, digits = 0): string {
 
 export function scenarioTable(results: readonly ScenarioResult[]): string {
   const table = new Table({
-    head: ['scenario', 'req/s (10 conn)', 'p50 ms (1 conn)', 'p99 ms (1 conn)', 'SQL/req', 'note'],
+    head: ['scenario', 'service req/s', 'floor req/s', 'service / floor', 'p50 ms service', 'p50 ms floor', 'SQL/req service', 'SQL/req floor', 'note'],
     style: plain,
     chars,
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'left'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   });
   for (const r of results) {
-    const note = r.latency
-      ? (r.problem ?? (r.latency.non2xx + (r.throughput?.non2xx ?? 0) > 0 ? 'non-2xx answers during the run' : ''))
-      : `not run: ${r.status}${r.errorCode ? ` ${r.errorCode}` : ''}`;
-    table.push([r.title, num(r.throughput?.rps), r.latency ? ms(r.latency.p50) : '-', r.latency ? ms(r.latency.p99) : '-', r.statements === undefined ? '-' : String(r.statements), note]);
+    const notes: string[] = [];
+    if (!r.latency) notes.push(`not run: ${r.status}${r.errorCode ? ` ${r.errorCode}` : ''}`);
+    if (r.problem) notes.push(r.problem);
+    if (r.latency && r.latency.non2xx + (r.throughput?.non2xx ?? 0) > 0) notes.push('non-2xx answers from the service during the run');
+    if (r.floor?.latency && r.floor.latency.non2xx + (r.floor.throughput?.non2xx ?? 0) > 0) notes.push('non-2xx answers from the floor during the run');
+    if (r.documents === 'different') notes.push(`documents differ at ${r.difference?.path}`);
+    const ratio = r.documents === 'different' ? 'invalid' : r.ratio === undefined ? '-' : r.ratio.toFixed(2);
+    const floorMeasured = r.floor !== undefined;
+    table.push([
+      r.title,
+      num(r.throughput?.rps),
+      floorMeasured ? num(r.floor?.throughput?.rps) : 'not measured',
+      ratio,
+      r.latency ? ms(r.latency.p50) : '-',
+      r.floor?.latency ? ms(r.floor.latency.p50) : '-',
+      r.statements === undefined ? '-' : String(r.statements),
+      r.floor?.statements === undefined ? '-' : String(r.floor.statements),
+      notes.join('; '),
+    ]);
   }
   return table.toString();
+}
+
+/** Each scenario whose documents differ: where, and both values. */
+export function differenceLines(results: readonly ScenarioResult[]): string[] {
+  return results
+    .filter((r) => r.documents === 'different' && r.difference)
+    .map((r) => `${r.name}: the service's and the floor's documents differ at ${r.difference!.path}: service ${shown(r.difference!.service)}, floor ${shown(r.difference!.floor)}`);
 }
 
 export function compare(results: readonly ScenarioResult[]): BenchReport['comparisons'] {
@@ -113,6 +155,34 @@ export function targets(results: readonly ScenarioResult[], comparisons: BenchRe
   );
   ratio('contains on names ≥ 3× faster than a full scan', 'contains vs full scan');
   inSql('contains on names ≥ 3× faster than a full scan', 0);
+  // Issue 14: every scenario at least half the floor's req/s, the list with include three quarters.
+  const rated = results.filter((r) => r.ratio !== undefined);
+  const invalid = results.filter((r) => r.documents === 'different').map((r) => r.name);
+  if (rated.length === 0)
+    out.push({
+      target: "every scenario ≥ 0.5 of the floor's req/s",
+      status: invalid.length > 0 ? 'missed' : 'not run',
+      measured: invalid.length > 0 ? `documents differ: ${invalid.join(', ')}` : '-',
+    });
+  else {
+    const lowest = rated.reduce((a, b) => (b.ratio! < a.ratio! ? b : a));
+    const missed = invalid.length > 0 || lowest.ratio! < 0.5;
+    out.push({
+      target: "every scenario ≥ 0.5 of the floor's req/s",
+      status: missed ? 'missed' : 'met',
+      measured: `lowest ${lowest.ratio!.toFixed(2)} (${lowest.name})${invalid.length > 0 ? `; documents differ: ${invalid.join(', ')}` : ''}`,
+    });
+  }
+  const withInclude = by('list-include');
+  out.push(
+    withInclude?.ratio !== undefined
+      ? { target: "list with include ≥ 0.75 of the floor's req/s", status: withInclude.ratio >= 0.75 ? 'met' : 'missed', measured: withInclude.ratio.toFixed(2) }
+      : {
+          target: "list with include ≥ 0.75 of the floor's req/s",
+          status: withInclude?.documents === 'different' ? 'missed' : 'not run',
+          measured: withInclude?.documents === 'different' ? 'documents differ' : '-',
+        },
+  );
   return out;
 }
 

@@ -3,24 +3,27 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Database } from '../src/data/database';
 import { deleteToken, insertToken } from '../src/data/token-store';
-import { DatasetInfo, openDataset } from './dataset';
+import { DatasetInfo, openDataset, removeCreated } from './dataset';
+import { compareAnswers, Difference, shown } from './equality';
 import { HierarchyResult, measureHierarchy } from './hierarchy';
-import { load } from './load';
+import { load, LoadRun, Target } from './load';
 import { LayerProfile, reportNewestProfile } from './profile-layers';
 import { describeMachine, loadWarning, Machine, machineLine } from './machine';
 import { exitWithUsage, readCommandLine, UsageError } from '../src/cli/args';
 import { BENCH_COMMAND, BenchOptions, benchOptions } from './options';
-import { BenchReport, compare, hierarchyTable, ScenarioResult, scenarioTable, sqlTable, targets, targetTable } from './report';
+import { BenchReport, compare, differenceLines, FloorRun, hierarchyTable, ScenarioResult, scenarioTable, sqlTable, targets, targetTable } from './report';
 import { Document, Scenario, scenarios } from './scenarios';
-import { get, startService } from './service';
+import { request, Response, Service, startFloor, startService } from './service';
 import { measureSql, SqlPair } from './sql-timings';
 import { ms } from './timing';
 
 /**
  * npm run bench: builds or reuses a database of N clients, measures the
  * hierarchy designs and `contains` in SQL, then drives the built service over loopback with
- * autocannon (latency with 1 connection, throughput with 10), prints the tables and writes
- * them to bench/results/<sqlite|postgres>-<N>.json.
+ * autocannon (latency with 1 connection, throughput with 10), and after it, scenario by
+ * scenario, the hand-written floor (bench/floor.ts) on the same file, after checking that both
+ * answer the same document; prints the tables and writes them to
+ * bench/results/<sqlite|postgres>-<N>.json.
  */
 
 const LATENCY_CONNECTIONS = 1;
@@ -53,6 +56,24 @@ function ids(doc: Document): string[] {
   return Array.isArray(doc.data) ? doc.data.map((r) => r.id) : [];
 }
 
+function statementCount(responses: readonly Response[]): number | undefined {
+  const counted = responses
+    .map((r) => r.headers['x-statement-count'])
+    .filter((h): h is string => typeof h === 'string')
+    .map(Number);
+  return counted.length > 0 ? Math.min(...counted) : undefined;
+}
+
+const ok = (status: number) => status >= 200 && status < 300;
+
+/** Warm-up (not recorded), then latency with 1 connection and throughput with 10. */
+async function measure(target: Target, seconds: number): Promise<{ latency: LoadRun; throughput: LoadRun }> {
+  await load(target, LATENCY_CONNECTIONS, Math.min(1, seconds / 2));
+  const latency = await load(target, LATENCY_CONNECTIONS, seconds);
+  const throughput = await load(target, THROUGHPUT_CONNECTIONS, seconds);
+  return { latency, throughput };
+}
+
 async function runScenarios(options: BenchOptions, db: Database, info: DatasetInfo): Promise<ScenarioResult[]> {
   const admin = await insertToken(db, 'bench admin token', 'admin', null);
   const client = await insertToken(db, 'bench client token', 'client', info.rootId);
@@ -67,25 +88,39 @@ async function runScenarios(options: BenchOptions, db: Database, info: DatasetIn
   out(`Service pid ${service.pid} at ${service.baseUrl}; ${options.seconds} s per run, latency with ${LATENCY_CONNECTIONS} connection, throughput with ${THROUGHPUT_CONNECTIONS}`);
   const results: ScenarioResult[] = [];
   const bodies = new Map<string, Document>();
+  // Writes grow the data: the clients a write scenario created go after each turn.
+  const tidy = async (scenario: Scenario) => {
+    if (scenario.creates) await removeCreated(db);
+  };
+  let floor: Service | undefined;
   try {
+    // The floor answers from the same SQLite file; on PostgreSQL there is none (its columns read "not measured").
+    const file = sqliteFile(options.databaseUrl);
+    floor = file ? await startFloor(options.root, file) : undefined;
+    out(
+      floor
+        ? `Floor pid ${floor.pid} at ${floor.baseUrl}: each scenario runs on the service, then on the floor`
+        : 'No floor on PostgreSQL (it is written for SQLite): the floor columns are not measured.',
+    );
     const list: Scenario[] = scenarios(info).filter((s) => !options.only || options.only.includes(s.name));
     for (const scenario of list) {
-      const headers = { Authorization: `Bearer ${scenario.token === 'admin' ? admin.secret : client.secret}`, Accept: 'application/vnd.api+json' };
-      const url = service.baseUrl + scenario.path;
+      const method = scenario.method ?? 'GET';
+      const headers: Record<string, string> = {
+        Authorization: `Bearer ${scenario.token === 'admin' ? admin.secret : client.secret}`,
+        Accept: 'application/vnd.api+json',
+        ...(scenario.body !== undefined ? { 'Content-Type': 'application/vnd.api+json' } : {}),
+      };
+      const send = (baseUrl: string, extra: Record<string, string> = {}) => request(baseUrl + scenario.path, { method, headers: { ...headers, ...extra }, body: scenario.body });
       // Two requests: a token's first use in a minute also records its use (3 more statements).
-      const first = await get(url, headers);
-      const second = await get(url, headers);
+      const first = await send(service.baseUrl);
+      const second = await send(service.baseUrl);
       const doc = parse(first.body);
       bodies.set(scenario.name, doc);
-      const counted = [first, second]
-        .map((r) => r.headers['x-statement-count'])
-        .filter((h): h is string => typeof h === 'string')
-        .map(Number);
-      const statements = counted.length > 0 ? Math.min(...counted) : undefined;
-      const base = { name: scenario.name, title: scenario.title, path: scenario.path, token: scenario.token, status: first.status, statements };
-      if (first.status < 200 || first.status >= 300) {
+      const base = { name: scenario.name, title: scenario.title, method, path: scenario.path, token: scenario.token, status: first.status, statements: statementCount([first, second]) };
+      if (!ok(first.status)) {
+        await tidy(scenario);
         const error = doc.errors?.[0];
-        results.push({ ...base, errorCode: error?.code, errorDetail: error?.detail });
+        results.push({ ...base, errorCode: error?.code, errorDetail: error?.detail, documents: 'not compared' });
         out(`  ${scenario.name}: not run, the service answered ${first.status} ${error?.code ?? ''} ${error?.detail ?? ''}`.trimEnd());
         continue;
       }
@@ -96,14 +131,56 @@ async function runScenarios(options: BenchOptions, db: Database, info: DatasetIn
         const byKeyset = ids(doc);
         if (byKeyset.slice(byKeyset.length - byNumber.length).join() !== byNumber.join()) problem = problem ?? 'not the same rows as the last page by number';
       }
-      await load(url, headers, LATENCY_CONNECTIONS, Math.min(1, options.seconds / 2)); // warm-up, not recorded
-      const latency = await load(url, headers, LATENCY_CONNECTIONS, options.seconds);
-      const throughput = await load(url, headers, THROUGHPUT_CONNECTIONS, options.seconds);
-      results.push({ ...base, problem, latency, throughput });
-      out(`  ${scenario.name}: ${throughput.rps.toFixed(0)} req/s, p50 ${ms(latency.p50)} ms, p99 ${ms(latency.p99)} ms, ${statements ?? '?'} statements` + (problem ? ` (${problem})` : ''));
+      // The same request to the floor, Host included (links are built from it), before anything is measured.
+      let difference: Difference | undefined;
+      let floorFirst: Response | undefined;
+      let floorStatements: number | undefined;
+      if (floor) {
+        floorFirst = await send(floor.baseUrl, { Host: new URL(service.baseUrl).host });
+        floorStatements = statementCount([floorFirst, await send(floor.baseUrl)]);
+        difference = compareAnswers(first, floorFirst, scenario.creates === true);
+        if (difference) {
+          out(`  ${scenario.name}: DOCUMENTS DIFFER at ${difference.path}`);
+          out(`    service: ${shown(difference.service, 400)}`);
+          out(`    floor:   ${shown(difference.floor, 400)}`);
+        }
+      }
+      await tidy(scenario);
+      const serviceRun = await measure({ url: service.baseUrl + scenario.path, headers, method, body: scenario.body }, options.seconds);
+      await tidy(scenario);
+      let floorRun: FloorRun | undefined;
+      if (floor && floorFirst) {
+        floorRun = { status: floorFirst.status, statements: floorStatements };
+        if (ok(floorFirst.status)) {
+          floorRun = { ...floorRun, ...(await measure({ url: floor.baseUrl + scenario.path, headers, method, body: scenario.body }, options.seconds)) };
+          await tidy(scenario);
+        }
+      }
+      const ratio = !difference && floorRun?.throughput ? serviceRun.throughput.rps / floorRun.throughput.rps : undefined;
+      results.push({
+        ...base,
+        problem,
+        ...serviceRun,
+        floor: floorRun,
+        documents: !floor ? 'not compared' : difference ? 'different' : 'equal',
+        difference,
+        ratio,
+      });
+      const floorPart = floorRun?.throughput
+        ? `; floor ${floorRun.throughput.rps.toFixed(0)} req/s, p50 ${ms(floorRun.latency!.p50)} ms, ${floorStatements ?? '?'} statements; service/floor ${ratio === undefined ? 'invalid (documents differ)' : ratio.toFixed(2)}`
+        : floor
+          ? `; floor answered ${floorRun?.status}`
+          : '';
+      out(
+        `  ${scenario.name}: ${serviceRun.throughput.rps.toFixed(0)} req/s, p50 ${ms(serviceRun.latency.p50)} ms, p99 ${ms(serviceRun.latency.p99)} ms, ${base.statements ?? '?'} statements` +
+          floorPart +
+          (problem ? ` (${problem})` : ''),
+      );
     }
   } finally {
+    await floor?.stop();
     await service.stop();
+    await removeCreated(db);
     await deleteToken(db, admin.id);
     await deleteToken(db, client.id);
   }
@@ -168,8 +245,10 @@ async function main(): Promise<void> {
   out(machineLine(machine));
   out(`${info.clients} clients, ${options.seconds} s per run, load average ${machine.loadAverage} at the start`);
   if (busy) out(busy);
+  const differences = differenceLines(results);
   if (results.length > 0) {
     out(scenarioTable(results));
+    for (const line of differences) out(line);
     for (const c of comparisons) {
       out(`${c.name}: ${c.p50Ratio === undefined ? 'not measured' : `${c.p50Ratio.toFixed(1)}× faster at p50, ${c.rpsRatio?.toFixed(1)}× the req/s`} (wanted ≥ ${c.wanted}×)`);
     }
@@ -191,6 +270,10 @@ async function main(): Promise<void> {
   const target = path.join(resultsDir, `${options.kind}-${info.clients}.json`);
   fs.writeFileSync(target, `${JSON.stringify(report, null, 2)}\n`);
   out(`Written ${path.relative(root, target)} in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  if (differences.length > 0) {
+    out(`${differences.length} scenario(s) where the floor's documents differ from the service's: their ratios are not valid.`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((e) => {

@@ -1,4 +1,4 @@
-import { DatasetInfo } from './dataset';
+import { CREATED_NAME, DatasetInfo } from './dataset';
 
 /**
  * The bench's requests, under /api/v2. Each is first sent once (its status, its
@@ -11,12 +11,23 @@ export interface Scenario {
   readonly title: string;
   readonly path: string;
   readonly token: 'admin' | 'client';
+  /** GET unless said; a POST sends `body` (the same body every time). */
+  readonly method?: 'GET' | 'POST';
+  readonly body?: string;
+  /** Every request creates a client named CREATED_NAME: the bench deletes them after each turn. */
+  readonly creates?: boolean;
   /** What the single checked response must show; a message when it does not. */
   readonly check?: (doc: Document, info: DatasetInfo) => string | undefined;
 }
 
+export interface ResourceObject {
+  readonly id: string;
+  readonly type: string;
+  readonly relationships?: Record<string, { data?: unknown }>;
+}
+
 export interface Document {
-  readonly data?: { id: string; type: string }[] | { id: string; type: string } | null;
+  readonly data?: ResourceObject[] | ResourceObject | null;
   readonly included?: unknown[];
   readonly meta?: { page?: { total?: number } };
   readonly errors?: { code?: string; status?: string; detail?: string; source?: unknown }[];
@@ -93,6 +104,30 @@ export function scenarios(info: DatasetInfo): Scenario[] {
       path: `/api/v2/clients?page[size]=${PAGE}`,
       token: 'client',
       check: (doc) => (doc.meta?.page?.total === info.rootDescendants + 1 ? undefined : `total ${doc.meta?.page?.total}, expected ${info.rootDescendants + 1}`),
+    },
+    {
+      name: 'client-include',
+      title: 'client token: its subtree, 50 + include children,legalEntities,reportingEntities',
+      path: `/api/v2/clients?page[size]=${PAGE}&include=children,legalEntities,reportingEntities`,
+      token: 'client',
+      check: (doc) =>
+        doc.meta?.page?.total !== info.rootDescendants + 1
+          ? `total ${doc.meta?.page?.total}, expected ${info.rootDescendants + 1}`
+          : (size(Math.min(PAGE, info.rootDescendants + 1))(doc) ?? ((doc.included?.length ?? 0) > 0 ? undefined : 'nothing included')),
+    },
+    {
+      name: 'create-with-parent',
+      title: 'create a client with a parent',
+      path: '/api/v2/clients',
+      token: 'admin',
+      method: 'POST',
+      body: JSON.stringify({ data: { type: 'client', attributes: { name: CREATED_NAME }, relationships: { parent: { data: { type: 'client', id: info.deepId } } } } }),
+      creates: true,
+      check: (doc) => {
+        const data = Array.isArray(doc.data) ? undefined : doc.data;
+        const parent = data?.relationships?.parent?.data as { id?: string } | undefined;
+        return parent?.id === info.deepId ? undefined : 'the created client does not name its parent';
+      },
     },
   ];
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 /**
  * The built service (dist/src/server.js) as a child process on a free loopback port, the way
  * it runs in production: its own process, its own event loop, talking to the bench over TCP.
+ * The bench's floor (dist/bench/floor.js) runs the same way beside it.
  */
 export interface Service {
   readonly baseUrl: string;
@@ -34,18 +35,24 @@ export interface Response {
   readonly body: string;
 }
 
-/** One GET over loopback. */
-export function get(url: string, headers: Record<string, string> = {}, timeoutMs = 60_000): Promise<Response> {
+/** One request over loopback (a GET unless `method` says otherwise). */
+export function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers, timeout: timeoutMs }, (res) => {
+    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, timeout: options.timeoutMs ?? 60_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('timeout', () => req.destroy(new Error(`${options.method ?? 'GET'} ${url} timed out`)));
     req.on('error', reject);
+    req.end(options.body);
   });
+}
+
+/** One GET over loopback. */
+export function get(url: string, headers: Record<string, string> = {}, timeoutMs = 60_000): Promise<Response> {
+  return request(url, { headers, timeoutMs });
 }
 
 export interface StartOptions {
@@ -57,20 +64,27 @@ export interface StartOptions {
 }
 
 export async function startService(options: StartOptions): Promise<Service> {
-  const entry = path.join(options.root, 'dist', 'src', 'server.js');
+  return startChild('service', path.join(options.root, 'dist', 'src', 'server.js'), options.root, options.nodeArgs ?? [], {
+    DATABASE_URL: options.databaseUrl,
+    ADMIN_TOKEN: options.adminToken,
+    EXPOSE_STATEMENT_COUNT: '1',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  });
+}
+
+/** The bench's hand-written floor (bench/floor.ts) on the same SQLite file, as a child process of its own. */
+export async function startFloor(root: string, file: string): Promise<Service> {
+  return startChild('floor', path.join(root, 'dist', 'bench', 'floor.js'), root, [], { FLOOR_DATABASE: file, NODE_ENV: 'production' });
+}
+
+/** `node entry` on a free loopback port (PORT), ready once GET /readyz answers 200. */
+async function startChild(name: string, entry: string, root: string, nodeArgs: readonly string[], env: Record<string, string>): Promise<Service> {
   if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: build first (npm run bench builds it)`);
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
-    cwd: options.root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATABASE_URL: options.databaseUrl,
-      ADMIN_TOKEN: options.adminToken,
-      EXPOSE_STATEMENT_COUNT: '1',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-    },
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, entry], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -89,7 +103,7 @@ export async function startService(options: StartOptions): Promise<Service> {
   const baseUrl = `http://${HOST}:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited !== undefined) throw new Error(`the service exited with code ${exited} before it was ready:\n${output}`);
+    if (exited !== undefined) throw new Error(`the ${name} exited with code ${exited} before it was ready:\n${output}`);
     try {
       const res = await get(`${baseUrl}/readyz`, {}, 2000);
       if (res.status === 200) break;
@@ -98,7 +112,7 @@ export async function startService(options: StartOptions): Promise<Service> {
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the service was not ready within 60 s:\n${output}`);
+      throw new Error(`the ${name} was not ready within 60 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -111,7 +125,7 @@ export async function startService(options: StartOptions): Promise<Service> {
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exit;
       clearTimeout(timer);
-      if (exited !== 0 && output.trim() !== '') process.stderr.write(`service output:\n${output}\n`);
+      if (exited !== 0 && output.trim() !== '') process.stderr.write(`${name} output:\n${output}\n`);
     },
   };
 }
