@@ -103,7 +103,7 @@ export const RULES: ReadonlyArray<readonly [RegExp, Layer | 'idle' | 'startup']>
 
   [/^npm:ts-japi\//, 'serialization'],
   [OWN('serializers/.+'), 'serialization'],
-  [OWN('src/http/(jsonapi/responder|flat/flat\\.presenter)'), 'serialization'],
+  [OWN('src/http/(jsonapi/responder|jsonapi/document\\.writer|flat/flat\\.presenter)'), 'serialization'],
 
   // HTTP last among the service's own paths: the more specific rows above win.
   [/^node:(_http_\w+|http|https|net|internal\/http|internal\/stream_base_commons)$/, 'http'],

@@ -51,7 +51,7 @@ export class LinkagePlan {
         out.push([LinkagePlan.visible(rel), `CASE WHEN ${fk} IS NULL THEN NULL WHEN ${this.scope.visibleId(target, fk, params) ?? '1 = 1'} THEN 1 ELSE 0 END`, false]);
         continue;
       }
-      const where = (m: string) => and([`${col(m, rel.inverseColumn)} = ${col(alias, ID_COLUMN)}`, this.scope.predicate(target, m, params)]);
+      const where = (m: string) => and([`${col(m, rel.inverseColumn)} = ${col(alias, ID_COLUMN)}`, this.scope.memberPredicate(target, rel, m, params)]);
       const limit = this.max === undefined ? '' : ` LIMIT ${params.add(this.max)}`;
       const first = `SELECT m.${q(ID_COLUMN)} AS id FROM ${q(target.table)} m WHERE ${where('m')} ORDER BY m.${q(ID_COLUMN)}${limit}`;
       out.push([LinkagePlan.ids(rel), dialect.idList(first), true]);

@@ -1,5 +1,5 @@
 import { Hierarchy, Registry } from '../resources/registry';
-import { ID_COLUMN, ResourceDef } from '../resources/types';
+import { ID_COLUMN, ResourceDef, ToManyDef } from '../resources/types';
 import { Scope } from '../scope/scope';
 import { col, Params, q } from './sql';
 
@@ -87,6 +87,21 @@ export class ScopeSql {
     if (def.scope.kind === 'admin-only' && !this.admin) return '1 = 0';
     if (this.scope.kind === 'all') return undefined;
     return `${col(alias, ScopeSql.ownerColumn(def))} IN (${this.hierarchy.subtree(this.scope.rootId, params)})`;
+  }
+
+  /**
+   * Predicate limiting rows of `target` reached as members of a visible owner through `rel`
+   * (linkage subqueries correlated to rows the statement already scoped), or undefined when the
+   * owner's visibility implies theirs: a child of a client in the subtree is in it, and a row
+   * scoped by the very column that names its owner belongs to a visible client. Re-stating the
+   * subtree there made SQLite evaluate it again for every row and relationship.
+   */
+  memberPredicate(target: ResourceDef, rel: ToManyDef, alias: string, params: Params): string | undefined {
+    const scopedByOwner =
+      target.scope.kind === 'client-self'
+        ? target === this.hierarchy.hierarchy.def && rel.inverseColumn === this.hierarchy.hierarchy.parent.column
+        : target.scope.kind === 'owner' && target.scope.column === rel.inverseColumn;
+    return scopedByOwner ? undefined : this.predicate(target, alias, params);
   }
 
   /** Predicate that an id expression names a row of `target` the scope can see. */
