@@ -47,8 +47,10 @@ export async function create(w: ScopedWriter, ctx: OperationContext, def: Resour
     problems.conflicts.push(new ConflictError(`A ${def.type} with id "${id}" already exists.`, { pointer: input.id!.pointer }));
   }
   problems.conflicts.push(...(await uniqueConflicts(w, def, values, input, undefined)));
-  if (def.hierarchy) {
-    problems.conflicts.push(...(await cycleConflicts(w, newId, resolvedOf(rels, def.hierarchy.parent), resolvedOf(rels, def.hierarchy.children), null)));
+  // A new row has no descendants: only children it takes in can close a cycle (its parent's chain cannot hold it).
+  const children = def.hierarchy ? resolvedOf(rels, def.hierarchy.children) : undefined;
+  if (def.hierarchy && children && (children.value as string[]).length > 0) {
+    problems.conflicts.push(...(await cycleConflicts(w, newId, resolvedOf(rels, def.hierarchy.parent), children, null)));
   }
   problems.throwConflicts();
 
