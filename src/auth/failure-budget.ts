@@ -24,6 +24,12 @@ export class FailureBudget {
     return (this.counts.get(this.slot(address)) ?? 0) >= this.limit;
   }
 
+  /** Whether any address has failed in the current window (when none has, no address need be worked out). */
+  get quiet(): boolean {
+    this.roll();
+    return this.counts.size === 0;
+  }
+
   /** Counts one failed authentication from `address`. */
   record(address: string): void {
     this.roll();

@@ -68,8 +68,11 @@ export function send(call: Call, status: number, doc: JsonObject | string | unde
     res.end();
     return;
   }
+  // Straight to Node: the body is made, its validators (ETag, 304) were handled by the caller.
+  const body = Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc));
   res.setHeader('Content-Type', res.locals.mediaType as string);
-  res.send(Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc)));
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
 }
 
 export const selfLink = (call: Call) => `${call.origin}${encodeRequestTarget(call.req.originalUrl)}`;

@@ -40,7 +40,7 @@ export function bearerAuth(store: RequestStore, failures: FailureBudget | undefi
     }),
   );
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (failures && sendsBearerToken(req) && failures.exhausted(clientAddress(req))) {
+    if (failures && !failures.quiet && sendsBearerToken(req) && failures.exhausted(clientAddress(req))) {
       const seconds = failures.retryAfterSeconds();
       return next(new RateLimitedError(`Too many failed authentications from this address (at most ${failures.limit} a minute); retry in ${seconds} s.`, seconds));
     }
