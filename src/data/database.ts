@@ -6,7 +6,7 @@ import { DatabaseBusyError } from './errors';
 import { dataSourceOptions } from '../../ormconfig';
 import { SETTINGS } from '../resources/settings';
 import { bind, Dialect, Params, postgresDialect, q, sqliteDialect } from './sql';
-import { Connection, Driver, isBusy, PostgresDriver, SqliteDriver, StatementCounter, Tally } from './driver';
+import { Connection, Driver, isBusy, isRetryable, PostgresDriver, SqliteDriver, StatementCounter, Tally } from './driver';
 
 export { isBusy, StatementCounter };
 export type { Tally };
@@ -108,14 +108,16 @@ export class Database {
   }
 
   /**
-   * One write transaction, serialized with every other writer (SQLite: BEGIN IMMEDIATE, in
-   * this process and any other on the same file).
+   * One write transaction. SQLite: serialized with every other writer (BEGIN IMMEDIATE, in this
+   * process and any other on the same file). PostgreSQL: beside other writers, each locking the
+   * rows it depends on; `fn` may run more than once (a deadlock victim is run again), so it must
+   * keep its state in what it makes itself. Still busy or deadlocked at the end: 503.
    */
   async write<T>(fn: (ex: WriteExecutor) => Promise<T>, tally?: Tally): Promise<T> {
     try {
       return await this.driver.transaction((c) => fn(this.executor(c, tally)));
     } catch (e) {
-      if (isBusy(e)) throw new DatabaseBusyError();
+      if (isBusy(e) || isRetryable(e)) throw new DatabaseBusyError();
       throw e;
     }
   }
@@ -135,9 +137,9 @@ export class Database {
 function driverOf(ds: DataSource): Driver {
   const driver = ds.driver as unknown as { databaseConnection?: BetterSqlite3.Database; master?: Pool };
   if (ds.options.type !== 'postgres') return new SqliteDriver(driver.databaseConnection!);
-  // Writers take turns across every instance, as BEGIN IMMEDIATE makes them on SQLite: the
-  // checks a write depends on (cycles, versions, uniqueness) cannot interleave with another's.
-  return new PostgresDriver(driver.master!, async (c) => void (await c.query('SELECT pg_advisory_xact_lock(7242000)', [])));
+  // Writers run side by side on every instance: each locks only the rows its checks depend on
+  // (the row it writes; the roots of the trees it reshapes), see ScopedWriter.
+  return new PostgresDriver(driver.master!);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
+import { TransactionRetry } from './errors';
 
 /**
  * The drivers, called directly on the hot path: TypeORM opens the connections and runs the
@@ -163,14 +164,13 @@ function bindable(v: unknown): unknown {
   return typeof v === 'boolean' ? (v ? 1 : 0) : v;
 }
 
+/** How many times a PostgreSQL write transaction runs at most when it deadlocks or must be retried. */
+const TRANSACTION_ATTEMPTS = 5;
+
 export class PostgresDriver implements Driver {
   readonly name = 'postgres';
 
-  constructor(
-    private readonly pool: Pool,
-    /** Runs first in every transaction (the write lock, until writes lock rows instead). */
-    private readonly onBegin?: (c: Connection) => Promise<void>,
-  ) {}
+  constructor(private readonly pool: Pool) {}
 
   private static connection(client: Pool | PoolClient): Connection {
     return {
@@ -184,15 +184,33 @@ export class PostgresDriver implements Driver {
     return fn(PostgresDriver.connection(this.pool));
   }
 
+  /**
+   * Writers run side by side (READ COMMITTED); the writes lock the rows they depend on (see
+   * ScopedWriter: the target row, and the roots of the trees a write reshapes). A transaction
+   * that PostgreSQL aborts as a deadlock victim (40P01) or a serialization failure (40001), or
+   * that finds its locked trees moved (TransactionRetry), is rolled back and `fn` runs again from
+   * the start on a fresh transaction, up to TRANSACTION_ATTEMPTS times, after a short random
+   * pause that doubles each time. Nothing of a failed attempt survives it: its statements are
+   * rolled back, and `fn` keeps its state in what it makes anew (the writer, ids, timestamps).
+   */
   async transaction<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(fn);
+      } catch (e) {
+        if (!isRetryable(e) || attempt >= TRANSACTION_ATTEMPTS) throw e;
+        await sleep(Math.random() * 10 * 2 ** attempt);
+      }
+    }
+  }
+
+  private async attempt<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: unknown;
     try {
       await client.query('BEGIN');
       try {
-        const c = PostgresDriver.connection(client);
-        if (this.onBegin) await this.onBegin(c);
-        const result = await fn(c);
+        const result = await fn(PostgresDriver.connection(client));
         await client.query('COMMIT');
         return result;
       } catch (e) {
@@ -204,6 +222,13 @@ export class PostgresDriver implements Driver {
       client.release(broken instanceof Error ? broken : undefined);
     }
   }
+}
+
+/** A write transaction that failed only because of a concurrent one, and may simply run again. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof TransactionRetry) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 export function isBusy(error: unknown): boolean {

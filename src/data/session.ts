@@ -8,8 +8,12 @@ import { GraphLoader } from './graph-loader';
 import { LinkagePlan } from './graph.sql';
 import { Row, selectByIds, SelectRequest, SelectResult, selectRows } from './query-composer';
 import { ScopeSql } from './scope.sql';
-import { ancestorIds, countBlockers, idTaken, valueTaken } from './unscoped';
-import { deleteRow, insertRow, memberIds, setForeignKey, updateRow } from './writer';
+import { TransactionRetry } from './errors';
+import { ancestorIds, countBlockers, idTaken, lockTreeRoots, treeRoots, valueTaken } from './unscoped';
+import { deleteRow, insertRow, lockedRows, memberIds, setForeignKey, updateRow } from './writer';
+
+/** How many times lockTrees reads the roots again before it gives up and retries the transaction. */
+const TREE_LOCK_ROUNDS = 3;
 
 /**
  * A caller's way to the database: every read and write it offers carries the caller's scope,
@@ -98,6 +102,37 @@ export class ScopedWriter extends ScopedReader {
     const target = rel ? this.registry.get(rel.target) : undefined;
     if (typeof owner === 'string' && target && (this.seen.has(`${target.type}:${owner}`) || (await this.byIds(target, [owner], [ID_COLUMN])).length === 1)) return;
     throw new NotFoundError(`No client with id "${String(owner)}" exists.`);
+  }
+
+  /**
+   * The row a write is about to change ('update') or delete ('delete'), read first and locked
+   * until the transaction ends (PostgreSQL; on SQLite the write lock already excludes every
+   * other writer), if the caller can see it: a concurrent write of the same row waits, then
+   * sees this one's version.
+   */
+  async lockById(def: ResourceDef, id: string, columns: readonly string[], intent: 'update' | 'delete'): Promise<Row | undefined> {
+    const [row] = await lockedRows(this.ex, this.scope, def, [id], columns, intent);
+    if (row && !this.scope.unlimited) this.seen.add(`${def.type}:${row.id}`);
+    return row;
+  }
+
+  /**
+   * Locks every tree (of the hierarchy) that holds one of these rows, by locking its root row,
+   * before a write that reshapes them reads anything it checks; held until the transaction
+   * ends. PostgreSQL only: SQLite's writers never run side by side. Two writes that touch a
+   * common tree take turns, so the cycle check of each sees the other's result; writes in
+   * other trees go on meanwhile. A root that moved while this waited (its tree was grafted
+   * onto another) is found by reading the roots again once they are held; the new ones are
+   * locked too, a few rounds at most, then the transaction is run again (TransactionRetry).
+   */
+  async lockTrees(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0 || this.ex.dialect.lockRows('r', 'update') === '') return;
+    const held = new Set<string>();
+    for (let round = 0; round < TREE_LOCK_ROUNDS; round++) {
+      for (const root of await lockTreeRoots(this.ex, this.registry, ids)) held.add(root);
+      if ((await treeRoots(this.ex, this.registry, ids)).every((root) => held.has(root))) return;
+    }
+    throw new TransactionRetry('the trees this write reshapes kept moving');
   }
 
   update(def: ResourceDef, id: string, columns: Record<string, unknown>, now: string): Promise<void> {

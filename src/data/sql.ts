@@ -46,6 +46,15 @@ export interface Dialect {
   idList(subquery: string): string;
   /** One JSON object of `[key, expression, whether the expression is an idList]` (a row of any type, for a UNION ALL). */
   jsonObject(members: readonly (readonly [string, string, boolean])[]): string;
+  /**
+   * The clause that locks the rows of `alias` a SELECT returns until the transaction ends, so a
+   * concurrent write of one of them waits, then reads what this one committed. PostgreSQL: FOR
+   * NO KEY UPDATE for a row about to be changed (rows referencing it may still be inserted
+   * meanwhile: their foreign key checks take a KEY SHARE lock, which it lets through), FOR
+   * UPDATE for a row about to be deleted (those checks wait for it). SQLite: none, and none is
+   * needed: BEGIN IMMEDIATE already excludes every other writer.
+   */
+  lockRows(alias: string, intent: 'update' | 'delete'): string;
 }
 
 /** Keys of a JSON object are registry names and column names: plain, quoted as SQL string literals. */
@@ -71,6 +80,7 @@ export const sqliteDialect: Dialect = {
   idList: (subquery) => `(SELECT json_group_array(l.id ORDER BY l.id) FROM (${subquery}) l)`,
   // A subquery's result is text to json_object: json() keeps an id list an array.
   jsonObject: (members) => `json_object(${members.map(([k, expr, list]) => `${key(k)}, ${list ? `json(${expr})` : expr}`).join(', ')})`,
+  lockRows: () => '',
 };
 
 export const postgresDialect: Dialect = {
@@ -84,6 +94,7 @@ export const postgresDialect: Dialect = {
   inArray: (expr, values, params, negated) => (negated ? `${expr} <> ALL(${params.add(values)})` : `${expr} = ANY(${params.add(values)})`),
   idList: (subquery) => `ARRAY(${subquery})`,
   jsonObject: (members) => `json_build_object(${members.map(([k, expr]) => `${key(k)}, ${expr}`).join(', ')})`,
+  lockRows: (alias, intent) => ` FOR ${intent === 'delete' ? 'UPDATE' : 'NO KEY UPDATE'} OF ${alias}`,
 };
 
 /** Escapes LIKE wildcards so that `%` and `_` match themselves (used with ESCAPE '\'). */

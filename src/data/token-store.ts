@@ -112,7 +112,8 @@ export async function ensureAdminToken(db: Database, secret: string): Promise<'o
 /** Revokes the token with this hash, if any, and remembers the hash either way. */
 async function revokeHash(ex: WriteExecutor, hash: string): Promise<void> {
   const p = new Params();
-  const [row] = await ex.query<{ id: string }>(`SELECT ${ID} AS id FROM ${TOKENS} WHERE ${HASH} = ${p.add(hash)}`, p);
+  // Locked: instances starting together with a new ADMIN_TOKEN revoke the old one in turns.
+  const [row] = await ex.query<{ id: string }>(`SELECT t.${ID} AS id FROM ${TOKENS} t WHERE t.${HASH} = ${p.add(hash)}${ex.dialect.lockRows('t', 'delete')}`, p);
   if (row) return deleteRow(ex, UNLIMITED, TOKEN, row.id);
   const k = new Params();
   await ex.run(`INSERT INTO ${REVOKED.table} (${HASH}, ${REVOKED.at}) VALUES (${k.add(hash)}, ${k.add(nowIso())}) ON CONFLICT (${HASH}) DO NOTHING`, k);
@@ -136,7 +137,8 @@ export async function ensureFirstAdminToken(db: Database): Promise<string | unde
 export async function deleteToken(db: Database, id: string): Promise<boolean> {
   return db.write(async (ex) => {
     const p = new Params();
-    const found = await ex.query(`SELECT 1 AS one FROM ${TOKENS} WHERE ${ID} = ${p.add(id)}`, p);
+    // Locked: of two revocations at once, the second waits and then finds nothing.
+    const found = await ex.query(`SELECT 1 AS one FROM ${TOKENS} t WHERE t.${ID} = ${p.add(id)}${ex.dialect.lockRows('t', 'delete')}`, p);
     if (found.length === 0) return false;
     await deleteRow(ex, UNLIMITED, TOKEN, id);
     return true;

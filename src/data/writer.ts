@@ -2,6 +2,7 @@ import { NotFoundError } from '../errors/api-error';
 import { ID_COLUMN, ResourceDef, ToManyDef, UPDATED_AT_COLUMN, VERSION_COLUMN } from '../resources/types';
 import { WriteExecutor } from './database';
 import { nowIso } from './object-id';
+import type { Row } from './query-composer';
 import { and, ScopeSql } from './scope.sql';
 import { col, Params, q } from './sql';
 
@@ -31,6 +32,18 @@ function expectTouched(def: ResourceDef, touched: number, expected: number, ids:
 function scopedIds(ex: WriteExecutor, scope: ScopeSql, def: ResourceDef, ids: readonly string[], params: Params): string {
   const match = ids.length === 1 ? `${col('t', ID_COLUMN)} = ${params.add(ids[0])}` : ex.dialect.inArray(col('t', ID_COLUMN), ids, params);
   return and([match, scope.predicate(def, 't', params)]);
+}
+
+/**
+ * The visible rows of `def` with these ids, locked until the transaction ends (sql.ts
+ * lockRows): the first read of a row a write changes or deletes, so that two writes of one row
+ * take turns and the second sees the first's version (If-Match, meta.version), never the same.
+ */
+export function lockedRows(ex: WriteExecutor, scope: ScopeSql, def: ResourceDef, ids: readonly string[], columns: readonly string[], intent: 'update' | 'delete'): Promise<Row[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  const params = new Params();
+  const select = columns.map((c) => col('t', c)).join(', ');
+  return ex.query<Row>(`SELECT ${select} FROM ${q(def.table)} t WHERE ${scopedIds(ex, scope, def, ids, params)}${ex.dialect.lockRows('t', intent)}`, params);
 }
 
 /** Sets columns of one visible row, bumps its version and updatedAt. */

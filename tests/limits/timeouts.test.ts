@@ -50,7 +50,7 @@ describe('request timeouts', () => {
     expect(res.status).toBe(200);
   });
 
-  // The lock is SQLite's file lock; on PostgreSQL writers queue on an advisory lock instead.
+  // The lock is SQLite's file lock; on PostgreSQL writers lock rows instead (tests/postgres/row-locks.test.ts).
   (ON_POSTGRES ? it.skip : it)(
     "When a write waits on another writer's lock past REQUEST_TIMEOUT_MS, then 503 processing_timeout with Retry-After, and once the lock is gone the write completes and the service answers as before",
     async () => {

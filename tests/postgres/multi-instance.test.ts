@@ -96,7 +96,7 @@ describePg('Two service instances on one PostgreSQL database', () => {
       expect({ context, errors: serverErrors([toB, toA]) }).toEqual({ context, errors: [] });
       const aOk = toB.status === 204;
       const bOk = toA.status === 200;
-      // Writers take turns: the first one sees two roots and succeeds, the second would close a cycle.
+      // Both lock the roots of both trees and take turns: the first sees two roots and succeeds, the second would close a cycle.
       expect({ context, statuses: [toB.status, toA.status] }).toEqual({ context, statuses: aOk ? [204, 409] : [409, 200] });
       if (!aOk) expect({ context, errors: errorsOf(toB) }).toEqual({ context, errors: [{ status: '409', code: 'conflict', source: { pointer: '/data' } }] });
       if (!bOk) expect({ context, errors: errorsOf(toA) }).toEqual({ context, errors: [{ status: '409', code: 'conflict', source: { pointer: '/data/relationships/parent' } }] });

@@ -4,7 +4,7 @@ import { relationship } from '../../resources/registry';
 import { ResourceDef, ToManyDef } from '../../resources/types';
 import { assertMayUse, assertMayWrite } from '../access';
 import { Identifier, MemberInput, OperationContext, WriteInput } from '../context';
-import { checkPrecondition, cycleConflicts, Precondition } from './conflicts';
+import { checkPrecondition, cycleConflicts, Precondition, reshapedClients } from './conflicts';
 import { resolveRelationships } from './input';
 import { assertMayLeave, namedIds, within, without } from './members';
 import { Problems } from './problems';
@@ -26,6 +26,7 @@ export async function changeMembers(
   precondition?: Precondition,
 ): Promise<void> {
   assertMayUse(ctx.request, def);
+  await w.lockTrees(reshapedClients(def, id, new Map([[name, member]])));
   const current = await loadTarget(w, ctx, def, id);
   assertMayWrite(ctx.request, def);
   const named = relationship(def, name);

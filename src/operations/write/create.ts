@@ -5,7 +5,7 @@ import { ConflictError, ForbiddenError, ValidationError } from '../../errors/api
 import { CREATED_AT_COLUMN, ID_COLUMN, ResourceDef, UPDATED_AT_COLUMN, VERSION_COLUMN } from '../../resources/types';
 import { assertCreatableHere, assertMayUse, assertMayWrite } from '../access';
 import { OperationContext, WriteInput } from '../context';
-import { cycleConflicts, guardUnique, uniqueConflicts } from './conflicts';
+import { cycleConflicts, guardRaces, reshapedClients, uniqueConflicts, uniqueValues } from './conflicts';
 import { clientGeneratedId, parseAttributes, resolvedOf, resolveRelationships } from './input';
 import { replaceMembers } from './members';
 import { Problems } from './problems';
@@ -23,6 +23,7 @@ export async function create(w: ScopedWriter, ctx: OperationContext, def: Resour
     if (!parent || parent.value === null) throw new ForbiddenError(`On a client subdomain, a new ${def.type} needs a parent inside that subtree.`, parent ? { pointer: parent.pointer } : undefined);
   }
   assertCreatableHere(ctx.request, def, input);
+  await w.lockTrees(reshapedClients(def, undefined, input.relationships));
   const problems = new Problems();
   if (input.type && input.type.value !== def.type) {
     problems.conflicts.push(new ConflictError(`This collection takes ${def.type} resources, not "${input.type.value}".`, { pointer: input.type.pointer }));
@@ -65,7 +66,9 @@ export async function create(w: ScopedWriter, ctx: OperationContext, def: Resour
     ...(extra?.columns ?? {}),
   };
   for (const r of rels) if (r.rel.kind === 'to-one') row[r.rel.column] = r.value;
-  await guardUnique(() => w.insert(def, row));
-  for (const r of rels) if (r.rel.kind === 'to-many') await replaceMembers(w, newId, r.rel, r.value as string[], true, now);
+  const unique = uniqueValues(def, values, input);
+  if (id) unique.push({ column: ID_COLUMN, value: id, conflict: () => new ConflictError(`A ${def.type} with id "${id}" already exists.`, { pointer: input.id!.pointer }) });
+  await guardRaces(() => w.insert(def, row), unique, rels);
+  for (const r of rels) if (r.rel.kind === 'to-many') await replaceMembers(w, newId, r.rel, r.value as string[], [], now);
   return { id: newId, meta: extra?.meta };
 }

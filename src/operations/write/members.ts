@@ -38,18 +38,25 @@ export function assertMayLeave(ctx: OperationContext, def: ResourceDef, rel: ToM
   }
 }
 
-/** 403s for to-many replacements in an update that would let members go (see assertMayLeave). */
-export async function checkReplacements(w: ScopedWriter, ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput): Promise<void> {
+/**
+ * 403s for to-many replacements in an update that would let members go (see assertMayLeave);
+ * answers the members each replaced relationship has, for replaceMembers: what was checked is
+ * what is replaced, even if a concurrent write (PostgreSQL) moves a row in meanwhile (the
+ * replacement then leaves it alone, as if it had come after).
+ */
+export async function checkReplacements(w: ScopedWriter, ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput): Promise<Map<string, string[]>> {
+  const current = new Map<string, string[]>();
   for (const [name, member] of input.relationships) {
     const rel = relationship(def, name);
     if (!rel || rel.kind !== 'to-many' || !Array.isArray(member.value)) continue;
-    assertMayLeave(ctx, def, rel, without(await w.members(rel, id), namedIds(member)), member.pointer);
+    current.set(name, await w.members(rel, id));
+    assertMayLeave(ctx, def, rel, without(current.get(name)!, namedIds(member)), member.pointer);
   }
+  return current;
 }
 
-/** Applies a to-many replacement: members named are moved in; members left out are detached (checked by checkReplacements). */
-export async function replaceMembers(w: ScopedWriter, ownerId: string, rel: ToManyDef, ids: string[], isCreate: boolean, now: string): Promise<void> {
-  const current = isCreate ? [] : await w.members(rel, ownerId);
+/** Applies a to-many replacement: members named are moved in; `current` members left out are detached (checked by checkReplacements). */
+export async function replaceMembers(w: ScopedWriter, ownerId: string, rel: ToManyDef, ids: string[], current: readonly string[], now: string): Promise<void> {
   await w.setOwner(rel, without(current, ids), null, now);
   await w.setOwner(rel, without(ids, current), ownerId, now);
 }

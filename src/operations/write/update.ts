@@ -1,21 +1,26 @@
 import { storedColumns } from '../../data/columns';
-import { nowIso } from '../../data/object-id';
+import { isObjectId, nowIso } from '../../data/object-id';
 import { Row, ScopedWriter } from '../../data/session';
-import { ConflictError } from '../../errors/api-error';
+import { ConflictError, NotFoundError } from '../../errors/api-error';
 import { ID_COLUMN, ResourceDef, VERSION_COLUMN } from '../../resources/types';
-import { loadVisible } from '../read';
 import { assertMayUse, assertMayWrite, assertNotMadeRoot } from '../access';
 import { OperationContext, WriteInput } from '../context';
-import { checkPrecondition, cycleConflicts, guardUnique, Precondition, uniqueConflicts } from './conflicts';
+import { checkPrecondition, cycleConflicts, guardRaces, Precondition, reshapedClients, uniqueConflicts, uniqueValues } from './conflicts';
 import { parseAttributes, resolvedOf, resolveRelationships } from './input';
 import { checkReplacements, replaceMembers } from './members';
 import { Problems } from './problems';
 import type { WriteResult } from './index';
 
-/** The row a write changes, with what its checks need (version; for the hierarchy, its parent). */
-export function loadTarget(w: ScopedWriter, ctx: OperationContext, def: ResourceDef, id: string): Promise<Row> {
+/**
+ * The row a write changes ('update') or deletes ('delete'), with what its checks need (version;
+ * for the hierarchy, its parent): its first read of that row, which locks it until the
+ * transaction ends (PostgreSQL), so two writes of one row cannot both pass the version check.
+ */
+export async function loadTarget(w: ScopedWriter, ctx: OperationContext, def: ResourceDef, id: string, intent: 'update' | 'delete' = 'update'): Promise<Row> {
   const parent = def.hierarchy ? ctx.registry.hierarchy.parent.column : undefined;
-  return loadVisible(w, def, id, parent ? [ID_COLUMN, VERSION_COLUMN, parent] : [ID_COLUMN, VERSION_COLUMN]);
+  const row = isObjectId(id) ? await w.lockById(def, id, parent ? [ID_COLUMN, VERSION_COLUMN, parent] : [ID_COLUMN, VERSION_COLUMN], intent) : undefined;
+  if (!row) throw new NotFoundError(`No ${def.type} with id "${id}" exists.`);
+  return row;
 }
 
 /** The current parent of a hierarchy row read by loadTarget. */
@@ -26,9 +31,10 @@ export function currentParent(ctx: OperationContext, row: Row): string | null {
 /** Changes the members sent; the same precedence as create, then 412 last. */
 export async function update(w: ScopedWriter, ctx: OperationContext, def: ResourceDef, id: string, input: WriteInput, precondition?: Precondition): Promise<WriteResult> {
   assertMayUse(ctx.request, def);
+  await w.lockTrees(reshapedClients(def, id, input.relationships));
   const current = await loadTarget(w, ctx, def, id);
   assertMayWrite(ctx.request, def);
-  await checkReplacements(w, ctx, def, id, input);
+  const members = await checkReplacements(w, ctx, def, id, input);
   assertNotMadeRoot(ctx.request, def, id, input);
   const problems = new Problems();
   if (input.type && input.type.value !== def.type) {
@@ -53,7 +59,7 @@ export async function update(w: ScopedWriter, ctx: OperationContext, def: Resour
   const now = nowIso();
   const columns = storedColumns(def, values);
   for (const r of rels) if (r.rel.kind === 'to-one') columns[r.rel.column] = r.value;
-  await guardUnique(() => w.update(def, id, columns, now));
-  for (const r of rels) if (r.rel.kind === 'to-many') await replaceMembers(w, id, r.rel, r.value as string[], false, now);
+  await guardRaces(() => w.update(def, id, columns, now), uniqueValues(def, values, input), rels);
+  for (const r of rels) if (r.rel.kind === 'to-many') await replaceMembers(w, id, r.rel, r.value as string[], members.get(r.rel.name) ?? [], now);
   return { id };
 }
