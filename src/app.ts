@@ -37,15 +37,18 @@ export function buildApp(config: Config, store: RequestStore, logger: Logger): E
 
   app.use(requestContext(logger, config.exposeStatementCount));
   app.use(securityHeaders);
-  app.use(
-    cors({
-      origin: config.corsOrigins.length === 0 ? false : config.corsOrigins,
-      exposedHeaders: ['Location', 'ETag', 'X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Prefer', 'If-Match', 'If-None-Match', 'X-Request-Id'],
-      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      maxAge: 600,
-    }),
-  );
+  // No origins configured: cors would only pass every request on, so it is not in the chain at all.
+  if (config.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: config.corsOrigins,
+        exposedHeaders: ['Location', 'ETag', 'X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Prefer', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+        methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+        maxAge: 600,
+      }),
+    );
+  }
 
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });

@@ -13,10 +13,11 @@ export function requestContext(logger: Logger, exposeStatements: boolean) {
     const given = req.get('x-request-id');
     const id = given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
     res.locals.requestId = id;
-    res.locals.log = logger.child({ requestId: id });
+    // The request's logger is made when something logs (most requests log one line at info, or none).
+    let log: Logger | undefined;
+    Object.defineProperty(res.locals, 'log', { get: () => (log ??= logger.child({ requestId: id })), configurable: true, enumerable: true });
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
-    const path = req.originalUrl.split('?')[0];
     const stats: Tally = { count: 0 };
     // The store counts into it (auth, narrowing and the session get it from res.locals).
     res.locals.statements = stats;
@@ -27,10 +28,13 @@ export function requestContext(logger: Logger, exposeStatements: boolean) {
         return writeHead(...args);
       };
     }
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      (res.locals.log as Logger).info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10, statements: stats.count }, 'request');
-    });
+    if (logger.isLevelEnabled('info')) {
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const path = req.originalUrl.split('?')[0];
+        (res.locals.log as Logger).info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10, statements: stats.count }, 'request');
+      });
+    }
     next();
   };
 }
