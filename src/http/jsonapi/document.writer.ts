@@ -77,6 +77,9 @@ function planFor(registry: Registry, def: ResourceDef, fields: Fieldsets): TypeP
 }
 
 export class DocumentWriter {
+  /** This document's plan of each type (looked up in the registry-wide cache once per type). */
+  private readonly plans = new Map<string, TypePlan>();
+
   constructor(
     private readonly registry: Registry,
     /** Absolute base of the JSON:API surface, e.g. https://host/api/v2 */
@@ -96,7 +99,8 @@ export class DocumentWriter {
 
   /** One resource object: a plain object in the member order of the plan, stringified with the document. */
   private object(rec: ResourceRecord, resourceMeta?: JsonObject): JsonObject {
-    const plan = planFor(this.registry, rec.def, this.fields);
+    let plan = this.plans.get(rec.def.type);
+    if (!plan) this.plans.set(rec.def.type, (plan = planFor(this.registry, rec.def, this.fields)));
     const self = this.base + plan.path + rec.id;
     const out: JsonObject = { type: plan.def.type, id: rec.id };
     const version = rec.row[VERSION_COLUMN];

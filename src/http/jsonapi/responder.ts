@@ -68,11 +68,12 @@ export function send(call: Call, status: number, doc: JsonObject | string | unde
     res.end();
     return;
   }
-  // Straight to Node: the body is made, its validators (ETag, 304) were handled by the caller.
-  const body = Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc));
+  // Straight to Node: the body is made, its validators (ETag, 304) were handled by the caller;
+  // the text is encoded once, into the socket's write (byteLength only counts).
+  const body = typeof doc === 'string' ? doc : JSON.stringify(doc);
   res.setHeader('Content-Type', res.locals.mediaType as string);
-  res.setHeader('Content-Length', body.length);
-  res.end(body);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body, 'utf8');
 }
 
 export const selfLink = (call: Call) => `${call.origin}${encodeRequestTarget(call.req.originalUrl)}`;
