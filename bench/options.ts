@@ -11,6 +11,8 @@ export interface BenchOptions {
   readonly clients: number;
   /** Seconds per autocannon run. */
   readonly seconds: number;
+  /** Alternating turns of service and floor per scenario; the median of each side is reported. */
+  readonly rounds: number;
   /** Regenerate the data even when a database of the same size exists. */
   readonly fresh: boolean;
   /** The database to bench; a SQLite file under data/bench/ unless DATABASE_URL is given. */
@@ -27,8 +29,9 @@ export interface BenchOptions {
   readonly root: string;
 }
 
-const USAGE = `usage: npm run bench -- [--clients N] [--seconds S] [--fresh] [--only a,b] [--profile] [--no-http] [--no-hierarchy]
+const USAGE = `usage: npm run bench -- [--clients N] [--seconds S] [--rounds R] [--fresh] [--only a,b] [--profile] [--no-http] [--no-hierarchy]
   env: BENCH_CLIENTS (default 100000), BENCH_SECONDS (default 5, or 1 below 10000 clients),
+       BENCH_ROUNDS (turns of service and floor per scenario, medians kept; default 3, or 1 below 10000 clients),
        DATABASE_URL (default sqlite:data/bench/sqlite-<N>.sqlite)`;
 
 /** The bench's command line (`--name value` or `--name=value`; a flag it does not know is an error). */
@@ -38,6 +41,7 @@ export const BENCH_COMMAND = {
   flags: {
     clients: { type: 'string' },
     seconds: { type: 'string' },
+    rounds: { type: 'string' },
     fresh: { type: 'boolean' },
     only: { type: 'string' },
     profile: { type: 'boolean' },
@@ -58,6 +62,7 @@ export function positive(name: string, raw: string | undefined, fallback: number
 export function benchOptions(values: FlagValues<typeof BENCH_COMMAND.flags>, env: NodeJS.ProcessEnv, root: string): BenchOptions {
   const clients = Math.floor(positive('--clients / BENCH_CLIENTS', values.clients ?? env.BENCH_CLIENTS, 100_000));
   const seconds = positive('--seconds / BENCH_SECONDS', values.seconds ?? env.BENCH_SECONDS, clients < 10_000 ? 1 : 5);
+  const rounds = positive('--rounds / BENCH_ROUNDS', values.rounds ?? env.BENCH_ROUNDS, clients < 10_000 ? 1 : 3, true);
   const only = values.only?.split(',').flatMap((x) => (x.trim() === '' ? [] : [x.trim()]));
   const given = env.DATABASE_URL;
   const databaseUrl = given && given.length > 0 ? given : `sqlite:${path.join(root, 'data', 'bench', `sqlite-${clients}.sqlite`)}`;
@@ -65,6 +70,7 @@ export function benchOptions(values: FlagValues<typeof BENCH_COMMAND.flags>, env
   return {
     clients,
     seconds,
+    rounds,
     fresh: values.fresh === true,
     databaseUrl,
     kind,

@@ -58,6 +58,7 @@ export interface BenchReport {
   readonly machine: Machine;
   readonly database: { readonly kind: string; readonly url: string };
   readonly secondsPerRun: number;
+  readonly rounds?: number;
   readonly dataset: DatasetInfo;
   readonly scenarios: ScenarioResult[];
   readonly comparisons: { name: string; fast: string; slow: string; p50Ratio?: number; rpsRatio?: number; wanted: number }[];

@@ -66,6 +66,12 @@ function statementCount(responses: readonly Response[]): number | undefined {
 
 const ok = (status: number) => status >= 200 && status < 300;
 
+/** The median run: throughput from the run with the median req/s, latency from the one with the median p50. */
+function median(runs: readonly { latency: LoadRun; throughput: LoadRun }[]): { latency: LoadRun; throughput: LoadRun } {
+  const middle = <T>(list: T[], key: (x: T) => number) => [...list].sort((a, b) => key(a) - key(b))[Math.floor(list.length / 2)];
+  return { latency: middle([...runs], (r) => r.latency.p50).latency, throughput: middle([...runs], (r) => r.throughput.rps).throughput };
+}
+
 /** Warm-up (not recorded), then latency with 1 connection and throughput with 10. */
 async function measure(target: Target, seconds: number): Promise<{ latency: LoadRun; throughput: LoadRun }> {
   await load(target, LATENCY_CONNECTIONS, Math.min(1, seconds / 2));
@@ -85,7 +91,9 @@ async function runScenarios(options: BenchOptions, db: Database, info: DatasetIn
     adminToken: admin.secret,
     nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
-  out(`Service pid ${service.pid} at ${service.baseUrl}; ${options.seconds} s per run, latency with ${LATENCY_CONNECTIONS} connection, throughput with ${THROUGHPUT_CONNECTIONS}`);
+  out(
+    `Service pid ${service.pid} at ${service.baseUrl}; ${options.seconds} s per run, ${options.rounds} alternating rounds (medians), latency with ${LATENCY_CONNECTIONS} connection, throughput with ${THROUGHPUT_CONNECTIONS}`,
+  );
   const results: ScenarioResult[] = [];
   const bodies = new Map<string, Document>();
   // Writes grow the data: the clients a write scenario created go after each turn.
@@ -146,15 +154,23 @@ async function runScenarios(options: BenchOptions, db: Database, info: DatasetIn
         }
       }
       await tidy(scenario);
-      const serviceRun = await measure({ url: service.baseUrl + scenario.path, headers, method, body: scenario.body }, options.seconds);
-      await tidy(scenario);
-      let floorRun: FloorRun | undefined;
-      if (floor && floorFirst) {
-        floorRun = { status: floorFirst.status, statements: floorStatements };
-        if (ok(floorFirst.status)) {
-          floorRun = { ...floorRun, ...(await measure({ url: floor.baseUrl + scenario.path, headers, method, body: scenario.body }, options.seconds)) };
+      // Turns alternate (service, floor, service, floor, ...) and each side keeps its median:
+      // the machine's noise then falls on both alike.
+      const serviceRuns: { latency: LoadRun; throughput: LoadRun }[] = [];
+      const floorRuns: { latency: LoadRun; throughput: LoadRun }[] = [];
+      const floorMeasured = floor !== undefined && floorFirst !== undefined && ok(floorFirst.status);
+      for (let round = 0; round < options.rounds; round++) {
+        serviceRuns.push(await measure({ url: service.baseUrl + scenario.path, headers, method, body: scenario.body }, options.seconds));
+        await tidy(scenario);
+        if (floor && floorMeasured) {
+          floorRuns.push(await measure({ url: floor.baseUrl + scenario.path, headers, method, body: scenario.body }, options.seconds));
           await tidy(scenario);
         }
+      }
+      const serviceRun = median(serviceRuns);
+      let floorRun: FloorRun | undefined;
+      if (floor && floorFirst) {
+        floorRun = { status: floorFirst.status, statements: floorStatements, ...(floorMeasured ? median(floorRuns) : {}) };
       }
       const ratio = !difference && floorRun?.throughput ? serviceRun.throughput.rps / floorRun.throughput.rps : undefined;
       results.push({
@@ -232,6 +248,7 @@ async function main(): Promise<void> {
     machine,
     database: { kind: options.kind, url: options.databaseUrl.replace(/\/\/[^@]*@/, '//***@').replace(options.root + path.sep, '') },
     secondsPerRun: options.seconds,
+    rounds: options.rounds,
     dataset: info,
     scenarios: results,
     comparisons,
@@ -243,7 +260,7 @@ async function main(): Promise<void> {
 
   out();
   out(machineLine(machine));
-  out(`${info.clients} clients, ${options.seconds} s per run, load average ${machine.loadAverage} at the start`);
+  out(`${info.clients} clients, ${options.seconds} s per run, ${options.rounds} rounds (medians), load average ${machine.loadAverage} at the start`);
   if (busy) out(busy);
   const differences = differenceLines(results);
   if (results.length > 0) {

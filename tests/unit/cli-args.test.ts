@@ -74,7 +74,7 @@ describe('the bench command line', () => {
   });
 
   it('When no flag is given, then the environment and the defaults apply, and a flag wins over its variable', () => {
-    expect(benchOptions({}, {}, root)).toMatchObject({ clients: 100_000, seconds: 5, fresh: false, http: true, hierarchy: true, only: undefined, profile: false });
+    expect(benchOptions({}, {}, root)).toMatchObject({ clients: 100_000, seconds: 5, rounds: 3, fresh: false, http: true, hierarchy: true, only: undefined, profile: false });
     expect(benchOptions({}, { BENCH_CLIENTS: '500', BENCH_SECONDS: '3', DATABASE_URL: 'postgres://db/bench' }, root)).toMatchObject({
       clients: 500,
       seconds: 3,
