@@ -56,12 +56,13 @@ describe('the bench command line', () => {
   const root = '/srv/project';
 
   it('When every documented flag is given, then each keeps its meaning', () => {
-    const { values } = parseCommandLine(['--clients', '2000', '--seconds=2', '--fresh', '--only', 'get-one, contains', '--profile', '--no-http', '--no-hierarchy'], BENCH_COMMAND) as {
+    const { values } = parseCommandLine(['--clients', '2000', '--seconds=2', '--rounds', '2', '--fresh', '--only', 'get-one, contains', '--profile', '--no-http', '--no-hierarchy'], BENCH_COMMAND) as {
       values: Parameters<typeof benchOptions>[0];
     };
     expect(benchOptions(values, {}, root)).toEqual({
       clients: 2000,
       seconds: 2,
+      rounds: 2,
       fresh: true,
       databaseUrl: 'sqlite:/srv/project/data/bench/sqlite-2000.sqlite',
       kind: 'sqlite',
