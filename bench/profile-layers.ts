@@ -97,7 +97,7 @@ export const RULES: ReadonlyArray<readonly [RegExp, Layer | 'idle' | 'startup']>
   [OWN('src/(query/[^/]+|http/jsonapi/(document\\.parser|document\\.rules|atomic)|http/middleware/body|http/flat/flat\\.query)'), 'parsing'],
 
   [/^npm:(typeorm|better-sqlite3|pg|pg-[^/]+|postgres-[^/]+)\//, 'sql'],
-  [OWN('src/data/(database|sql|query-composer|scope\\.sql|writer|unscoped)'), 'sql'],
+  [OWN('src/data/(driver|database|sql|query-composer|graph\\.sql|scope\\.sql|writer|unscoped)'), 'sql'],
 
   [OWN('src/(data/(graph-loader|session|store)|operations/.+)'), 'loading'],
 
