@@ -170,6 +170,15 @@ export function sortKeyColumn(i: number): string {
   return `__k${i}`;
 }
 
+/**
+ * ` WHERE …`, or nothing when nothing limits the rows: SQLite counts a whole table from its
+ * smallest index only for a COUNT(*) without a WHERE clause (`WHERE 1 = 1` scanned all 100,000
+ * clients: a numbered page of them took 4.6 ms instead of 1.4).
+ */
+function whereClause(condition: string): string {
+  return condition === '1 = 1' ? '' : ` WHERE ${condition}`;
+}
+
 export async function selectRows(ex: Executor, registry: Registry, scope: ScopeSql, req: SelectRequest): Promise<SelectResult> {
   const params = new Params();
   const joins = new Joins(registry, scope, params);
@@ -209,7 +218,7 @@ export async function selectRows(ex: Executor, registry: Registry, scope: ScopeS
   if (page?.mode === 'keyset') keys.slice(0, -1).forEach((k, i) => select.push(`${k.expr} AS ${q(sortKeyColumn(i))}`));
   if (req.linkage) select.push(...req.linkage.select(ex.dialect, 't', params));
   const from = `FROM ${q(req.def.table)} t`;
-  let rows = await ex.query<Row>(`SELECT ${select.join(', ')} ${from} ${joins.sql.join(' ')} WHERE ${pageWhere} ORDER BY ${order}${limit}`, params);
+  let rows = await ex.query<Row>(`SELECT ${select.join(', ')} ${from} ${joins.sql.join(' ')}${whereClause(pageWhere)} ORDER BY ${order}${limit}`, params);
   if (page?.mode === 'keyset') {
     const more = rows.length > page.size;
     rows = rows.slice(0, page.size);
@@ -217,7 +226,7 @@ export async function selectRows(ex: Executor, registry: Registry, scope: ScopeS
     return { rows, more };
   }
   if (!req.count) return { rows };
-  const counted = await ex.query<{ n: number | string }>(`SELECT COUNT(*) AS n ${from} ${filterJoins.join(' ')} WHERE ${where}`, params);
+  const counted = await ex.query<{ n: number | string }>(`SELECT COUNT(*) AS n ${from} ${filterJoins.join(' ')}${whereClause(where)}`, params);
   return { rows, total: Number(counted[0]?.n ?? 0) };
 }
 
