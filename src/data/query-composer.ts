@@ -202,7 +202,7 @@ export async function selectRows(ex: Executor, registry: Registry, scope: ScopeS
   const ordered = backwards ? keys.map((k) => ({ ...k, descending: !k.descending })) : keys;
   // NULLS FIRST/LAST only where NULLs can occur: on PostgreSQL an explicit clause that differs
   // from an index's own order (ASC NULLS LAST) keeps the index from serving the ORDER BY.
-  const order = ordered.map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}${k.nullable ? (k.descending ? ' NULLS LAST' : ' NULLS FIRST') : ''}`).join(', ');
+  const orderBy = (list: readonly OrderKey[]) => list.map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}${k.nullable ? (k.descending ? ' NULLS LAST' : ' NULLS FIRST') : ''}`).join(', ');
 
   let limit = '';
   let pageWhere = where;
@@ -216,9 +216,21 @@ export async function selectRows(ex: Executor, registry: Registry, scope: ScopeS
 
   const select = [...req.columns.map((c) => col('t', c))];
   if (page?.mode === 'keyset') keys.slice(0, -1).forEach((k, i) => select.push(`${k.expr} AS ${q(sortKeyColumn(i))}`));
-  if (req.linkage) select.push(...req.linkage.select(ex.dialect, 't', params));
   const from = `FROM ${q(req.def.table)} t`;
-  let rows = await ex.query<Row>(`SELECT ${select.join(', ')} ${from} ${joins.sql.join(' ')}${whereClause(pageWhere)} ORDER BY ${order}${limit}`, params);
+  const body = `${from} ${joins.sql.join(' ')}${whereClause(pageWhere)} ORDER BY ${orderBy(ordered)}${limit}`;
+  let text: string;
+  if (req.linkage && page !== undefined && page.mode !== 'keyset' && ex.dialect.projectsSkippedRows) {
+    // PostgreSQL computes the select list of the rows an OFFSET skips too (the last of 200 pages:
+    // 320 ms): the page is chosen inside, its linkage computed outside, for its own rows only.
+    const inner = [...select, ...ordered.slice(0, -1).map((k, i) => `${k.expr} AS ${q(`__o${i}`)}`)];
+    const outer = ordered.map((k, i) => ({ ...k, expr: i < ordered.length - 1 ? ex.dialect.binary(col('p', `__o${i}`)) : col('p', ID_COLUMN) }));
+    const columns = [...req.columns.map((c) => col('p', c)), ...req.linkage.select(ex.dialect, 'p', params)];
+    text = `SELECT ${columns.join(', ')} FROM (SELECT ${inner.join(', ')} ${body}) p ORDER BY ${orderBy(outer)}`;
+  } else {
+    if (req.linkage) select.push(...req.linkage.select(ex.dialect, 't', params));
+    text = `SELECT ${select.join(', ')} ${body}`;
+  }
+  let rows = await ex.query<Row>(text, params);
   if (page?.mode === 'keyset') {
     const more = rows.length > page.size;
     rows = rows.slice(0, page.size);

@@ -28,6 +28,8 @@ export interface Dialect {
   casefold(expr: string): string;
   /** An expression compared by code point (C collation). */
   binary(expr: string): string;
+  /** Whether the select list is computed for rows an OFFSET skips (PostgreSQL does; SQLite only for the rows it returns). */
+  readonly projectsSkippedRows: boolean;
   /** The driver's positional placeholder number n (1-based). */
   placeholder(n: number): string;
   /**
@@ -70,6 +72,7 @@ export const sqliteDialect: Dialect = {
   name: 'sqlite',
   casefold: (expr) => `casefold(${expr})`,
   binary: (expr) => expr,
+  projectsSkippedRows: false,
   placeholder: () => '?',
   substringPrefilter: (alias, index, folded, params) =>
     // FTS5 strings cannot hold control characters (a NUL ends them): such needles scan instead.
@@ -88,6 +91,7 @@ export const postgresDialect: Dialect = {
   // ICU's full case mapping is JavaScript's (ß → ss, ﬁ → fi, İ → i̇, final sigma), unlike libc's.
   casefold: (expr) => `lower(upper(${expr} COLLATE "und-x-icu"))`,
   binary: (expr) => `${expr} COLLATE "C"`,
+  projectsSkippedRows: true,
   placeholder: (n) => `$${n}`,
   substringPrefilter: () => undefined,
   // node-postgres sends a JavaScript array as one array parameter.
