@@ -175,8 +175,8 @@ export function sortKeyColumn(i: number): string {
  * smallest index only for a COUNT(*) without a WHERE clause (`WHERE 1 = 1` scanned all 100,000
  * clients: a numbered page of them took 4.6 ms instead of 1.4).
  */
-function whereClause(condition: string): string {
-  return condition === '1 = 1' ? '' : ` WHERE ${condition}`;
+function whereClause(conditions: readonly (string | undefined)[]): string {
+  return conditions.some((c) => c !== undefined && c !== '') ? ` WHERE ${and([...conditions])}` : '';
 }
 
 export async function selectRows(ex: Executor, registry: Registry, scope: ScopeSql, req: SelectRequest): Promise<SelectResult> {
@@ -188,7 +188,6 @@ export async function selectRows(ex: Executor, registry: Registry, scope: ScopeS
     ...(req.filters ?? []).map((f) => filterCondition(registry, ex.dialect, req.def, f, joins, scope, params)),
   ];
   const filterJoins = [...joins.sql];
-  const where = and(conditions);
 
   const keys: OrderKey[] = (req.sort ?? []).map((key) => ({
     expr: ex.dialect.binary(col(joins.alias(key.path), key.attribute.column)),
@@ -205,19 +204,19 @@ export async function selectRows(ex: Executor, registry: Registry, scope: ScopeS
   const orderBy = (list: readonly OrderKey[]) => list.map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}${k.nullable ? (k.descending ? ' NULLS LAST' : ' NULLS FIRST') : ''}`).join(', ');
 
   let limit = '';
-  let pageWhere = where;
+  let pageConditions = conditions;
   // Bound, like every value: the text of a page's statement is the same for every page.
   if (page?.mode === 'number') limit = ` LIMIT ${params.add(page.size)} OFFSET ${params.add((page.number - 1) * page.size)}`;
   if (page?.mode === 'offset') limit = ` LIMIT ${params.add(page.limit)} OFFSET ${params.add(page.offset)}`;
   if (page?.mode === 'keyset') {
     limit = ` LIMIT ${params.add(page.size + 1)}`;
-    if (page.position) pageWhere = and([where, afterPosition(ordered, [...page.position.values, page.position.id], params)]);
+    if (page.position) pageConditions = [...conditions, afterPosition(ordered, [...page.position.values, page.position.id], params)];
   }
 
   const select = [...req.columns.map((c) => col('t', c))];
   if (page?.mode === 'keyset') keys.slice(0, -1).forEach((k, i) => select.push(`${k.expr} AS ${q(sortKeyColumn(i))}`));
   const from = `FROM ${q(req.def.table)} t`;
-  const body = `${from} ${joins.sql.join(' ')}${whereClause(pageWhere)} ORDER BY ${orderBy(ordered)}${limit}`;
+  const body = `${from} ${joins.sql.join(' ')}${whereClause(pageConditions)} ORDER BY ${orderBy(ordered)}${limit}`;
   let text: string;
   if (req.linkage && page !== undefined && page.mode !== 'keyset' && ex.dialect.projectsSkippedRows) {
     // PostgreSQL computes the select list of the rows an OFFSET skips too (the last of 200 pages:
@@ -238,7 +237,7 @@ export async function selectRows(ex: Executor, registry: Registry, scope: ScopeS
     return { rows, more };
   }
   if (!req.count) return { rows };
-  const counted = await ex.query<{ n: number | string }>(`SELECT COUNT(*) AS n ${from} ${filterJoins.join(' ')}${whereClause(where)}`, params);
+  const counted = await ex.query<{ n: number | string }>(`SELECT COUNT(*) AS n ${from} ${filterJoins.join(' ')}${whereClause(conditions)}`, params);
   return { rows, total: Number(counted[0]?.n ?? 0) };
 }
 

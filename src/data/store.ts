@@ -1,10 +1,10 @@
 import { Registry, registry as defaultRegistry } from '../resources/registry';
 import { RequestScope } from '../scope/scope';
 import { assertIssued, Caller, callerFor } from './callers';
-import { Database, StatementCounter, Tally } from './database';
+import { Database, Tally } from './database';
 import { Session } from './session';
 
-export type { Caller, StatementCounter, Tally };
+export type { Caller, Tally };
 import { narrowToSlug } from './tenancy';
 import { deleteToken, ensureAdminToken, ensureFirstAdminToken, insertToken, principalForSecret } from './token-store';
 
@@ -16,7 +16,6 @@ export interface RequestStore {
   readonly registry: Registry;
   /** Signs keyset cursors; the same for every instance on this database. */
   readonly cursorSecret: string;
-  readonly statements: StatementCounter;
   /** `tally`, when given, counts the statements for the request (every method below takes one). */
   authenticate(secret: string, tally?: Tally): Promise<Caller | undefined>;
   narrow(caller: Caller, subdomain: string, tally?: Tally): Promise<Caller | undefined>;
@@ -41,10 +40,6 @@ export class Store implements RequestStore {
 
   get cursorSecret(): string {
     return this.db.cursorSecret;
-  }
-
-  get statements(): StatementCounter {
-    return this.db.counter;
   }
 
   close(): Promise<void> {

@@ -64,6 +64,15 @@ describePg('Row locks on PostgreSQL: two instances on one database', () => {
     await h?.close();
   });
 
+  /** Two trees, each a root with one child (the race tests graft one onto the other). */
+  async function twoTrees(label: string): Promise<{ rootA: string; a1: string; rootB: string; b1: string }> {
+    const rootA = await makeClient(h, { name: `${label} root A` });
+    const a1 = await makeClient(h, {}, rootA);
+    const rootB = await makeClient(h, { name: `${label} root B` });
+    const b1 = await makeClient(h, {}, rootB);
+    return { rootA, a1, rootB, b1 };
+  }
+
   it('When a reparenting in tree A is held open inside its transaction on instance A, then writes to tree B through instance B commit meanwhile, and so do writes in tree A that reshape nothing, while a reparenting in tree A and an If-Match write of the held row wait until it commits', async () => {
     const rootA = await makeClient(h, { name: 'Root A' });
     const [a1, a2, a3] = [await makeClient(h, {}, rootA), await makeClient(h, {}, rootA), await makeClient(h, {}, rootA)];
@@ -148,10 +157,7 @@ describePg('Row locks on PostgreSQL: two instances on one database', () => {
   }, 30_000);
 
   it('When trees A and B are grafted onto each other below their roots at once through the two instances, 20 times, then exactly one of each pair succeeds, the other gets 409, and no cycle is ever stored', async () => {
-    const rootA = await makeClient(h, { name: 'Graft root A' });
-    const a1 = await makeClient(h, {}, rootA);
-    const rootB = await makeClient(h, { name: 'Graft root B' });
-    const b1 = await makeClient(h, {}, rootB);
+    const { rootA, a1, rootB, b1 } = await twoTrees('Graft');
     for (let round = 0; round < 20; round++) {
       const [first, second] = round % 2 === 0 ? [h, b] : [b, h];
       const [bUnderA, aUnderB] = await Promise.all([
@@ -169,10 +175,7 @@ describePg('Row locks on PostgreSQL: two instances on one database', () => {
   }, 60_000);
 
   it('When one instance moves tree B under a1 (children endpoint, or an atomic operation) while the other creates a client under b1 that takes root A as its child, 10 times, then one succeeds, the other gets 409, and no cycle is ever stored', async () => {
-    const rootA = await makeClient(h, { name: 'Children root A' });
-    const a1 = await makeClient(h, {}, rootA);
-    const rootB = await makeClient(h, { name: 'Children root B' });
-    const b1 = await makeClient(h, {}, rootB);
+    const { rootA, a1, rootB, b1 } = await twoTrees('Children');
     for (let round = 0; round < 10; round++) {
       const [first, second] = round % 2 === 0 ? [h, b] : [b, h];
       const moveB =
